@@ -1,0 +1,76 @@
+import type { CollectionDefinition, JsonSchema } from './definition.js';
+
+const str: JsonSchema = { type: 'string', maxLength: 1024 };
+const strings: JsonSchema = { type: 'array', items: { type: 'string', maxLength: 1024 }, maxItems: 1000 };
+const id: JsonSchema = { type: 'string', pattern: '^[0-9a-f]{24}$' };
+const date: JsonSchema = { type: 'string', format: 'date-time' };
+const int: JsonSchema = { type: 'integer', minimum: 0 };
+const bool: JsonSchema = { type: 'boolean' };
+
+type Extra = Partial<Omit<CollectionDefinition, 'schema'>> & { required?: string[] };
+
+function collection(
+  service: string,
+  name: string,
+  description: string,
+  properties: Record<string, JsonSchema>,
+  extra: Extra = {},
+): CollectionDefinition {
+  const { required, ...rest } = extra;
+  return { service, name, description, schema: { type: 'object', properties, required: required ?? [] }, ...rest };
+}
+
+/** The built-in collections of DESIGN 5.1, as data. Later capabilities extend their schemas. */
+export const BUILTIN_COLLECTIONS: CollectionDefinition[] = [
+  collection('auth', 'grants', 'Access policies: who may do what to which objects.', {
+    subject: str, action: str, object: str, field: strings, filter: strings, location: strings, time: strings,
+  }, { required: ['subject', 'action', 'object'] }),
+  collection('auth', 'apts', 'Auth personal tokens: long-lived, scoped, revocable.', {
+    name: str, scope: str, subjects: strings, strict: bool, expires_at: date, last_used_at: date, token_hash: str,
+  }, { required: ['name'], writeOnly: ['token_hash'] }),
+  collection('domain', 'clients', 'OAuth clients of the tenant.', {
+    name: str, domain: str, secret: str, grant_types: strings, scopes: strings, redirect_uris: strings,
+    access_token_ttl: int, refresh_token_ttl: int, whitelist: strings, coworkers: { type: 'array', items: id },
+    api_key: str, plan: str, status: { type: 'string', enum: ['active', 'inactive', 'suspended'] },
+  }, {
+    required: ['name'], writeOnly: ['secret', 'api_key'], hashed: ['secret', 'api_key'],
+    indexes: [{ fields: { name: 1 } }],
+  }),
+  collection('domain', 'apps', 'Surfaces of a client with their own scopes and TTLs.', {
+    client: id, name: str, scopes: strings, access_token_ttl: int, refresh_token_ttl: int,
+  }, { required: ['client', 'name'], references: { client: 'domain/clients' } }),
+  collection('identity', 'users', 'People who sign in.', {
+    username: str, email: { type: 'string', maxLength: 320 }, phone: { type: 'string', maxLength: 32 }, name: str,
+    password: { type: 'string', minLength: 8, maxLength: 256 }, subjects: strings,
+    status: { type: 'string', enum: ['active', 'inactive', 'suspended', 'pending'] }, totp_secret: str,
+  }, {
+    writeOnly: ['password', 'totp_secret'], hashed: ['password'],
+    indexes: [
+      { fields: { username: 1 }, unique: true },
+      { fields: { email: 1 }, unique: true },
+      { fields: { phone: 1 }, unique: true },
+      { fields: { status: 1, created_at: -1 } },
+    ],
+  }),
+  collection('identity', 'profiles', 'Profile data of users.', {
+    user: id, first_name: str, last_name: str, nickname: str, avatar: str, birthdate: str, gender: str, locale: str,
+  }, { references: { user: 'identity/users' }, indexes: [{ fields: { user: 1 } }] }),
+  collection('identity', 'sessions', 'Sign-in sessions; revoking one revokes its tokens.', {
+    user: id, client: id, app: id, agent: str, ip: str, expires_at: date, revoked_at: date,
+  }, { references: { user: 'identity/users', client: 'domain/clients' }, indexes: [{ fields: { user: 1 } }] }),
+  collection('context', 'configs', 'Per-tenant configuration documents by key (RBAC, CQRS, schemas).', {
+    key: str, value: {},
+  }, { required: ['key'], indexes: [{ fields: { key: 1 }, unique: true }] }),
+  collection('context', 'settings', 'Per-tenant settings by key.', {
+    key: str, value: {},
+  }, { required: ['key'], indexes: [{ fields: { key: 1 } }] }),
+  collection('essential', 'sagas', 'Multi-collection transactions with compensation.', {
+    ttl: int, status: { type: 'string', enum: ['started', 'committed', 'aborted', 'expired'] }, expires_at: date,
+  }, {}),
+  collection('special', 'files', 'File metadata.', {
+    name: str, mime: str, size: int, hash: str, storage: str, path: str,
+  }, { required: ['name'] }),
+  collection('special', 'stats', 'Counters and usage figures.', {
+    key: str, value: { type: 'number' }, period: str,
+  }, { required: ['key'], indexes: [{ fields: { key: 1 } }] }),
+];

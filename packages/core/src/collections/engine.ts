@@ -1,0 +1,229 @@
+import { ErrorCode, type Filter } from '@stratum/contracts';
+import type { Limits } from '../config.js';
+import type { RequestContext } from '../context.js';
+import { DomainError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { ReadOptions } from '../query/read-options.js';
+import type { SqlExecutor, Store } from '../store/types.js';
+import { quoteIdent } from './ddl.js';
+import { hashFields, lifecycle, newDocument, patchDocument, present, stampOf, type Doc } from './documents.js';
+import { populate } from './populate.js';
+import type { CollectionRegistry, RegisteredCollection } from './registry.js';
+import { compileSelect, compileWhere, type Scope } from './select.js';
+
+export interface WriteOptions {
+  /** Expected version from `If-Match`; a mismatch is a 412. */
+  ifMatch?: number;
+  /** `x-exclude-soft-delete-query: true`: soft-deleted documents are visible. */
+  includeDeleted?: boolean;
+}
+
+export interface ReadByIdOptions extends Pick<ReadOptions, 'projection' | 'populate' | 'ref'> {
+  includeDeleted?: boolean;
+}
+
+type Row = { doc: Doc };
+
+/** Maps database constraint failures to the caller's mistake they are. */
+function translate(error: unknown, reg: RegisteredCollection): never {
+  const pgError = error as { code?: string; constraint?: string };
+  if (pgError?.code === '23505') {
+    const field = pgError.constraint?.replace(`${reg.table}_`, '').replace(/^u_/, '') ?? 'key';
+    throw new DomainError(ErrorCode.DUPLICATE, `a document with this ${field} already exists in ${reg.path}`, [{ path: field, message: 'must be unique' }]);
+  }
+  throw error;
+}
+
+/**
+ * The one engine behind every collection: the 11 operations of DESIGN 5.1. Tenancy is part of
+ * every statement it builds; callers cannot reach a table without a tenant in `ctx`.
+ */
+export class CollectionEngine {
+  constructor(
+    private readonly store: Store,
+    private readonly registry: CollectionRegistry,
+    private readonly limits: Limits,
+  ) {}
+
+  private db(ctx: RequestContext): SqlExecutor {
+    return ctx.tx ?? this.store;
+  }
+
+  /** Runs in the caller's transaction if it has one, else in a new one. */
+  private write<T>(ctx: RequestContext, fn: (db: SqlExecutor) => Promise<T>): Promise<T> {
+    return ctx.tx ? fn(ctx.tx) : this.store.transaction(fn);
+  }
+
+  private scope(ctx: RequestContext, includeDeleted = false): Scope {
+    return { tenant: ctx.tenant, includeDeleted };
+  }
+
+  async count(ctx: RequestContext, reg: RegisteredCollection, options: Pick<ReadOptions, 'filter' | 'ref'>, includeDeleted = false): Promise<number> {
+    const filter = options.ref === undefined ? options.filter : { $and: [options.filter, { ref: options.ref }] };
+    const { params, where } = compileWhere(reg, this.scope(ctx, includeDeleted), filter, this.limits);
+    const result = await this.db(ctx).query<{ total: number }>(`SELECT count(*)::int AS total FROM ${quoteIdent(reg.table)} WHERE ${where}`, params.values);
+    return result.rows[0].total;
+  }
+
+  async find(ctx: RequestContext, reg: RegisteredCollection, options: ReadOptions, includeDeleted = false): Promise<Record<string, unknown>[]> {
+    const { sql, params } = compileSelect(reg, this.scope(ctx, includeDeleted), options, this.limits, true);
+    const rows = (await this.db(ctx).query<Row>(sql, params)).rows.map((r) => r.doc);
+    if (rows.length === 0 && options.after) await this.requireExists(ctx, reg, options.after, 'after');
+    return this.output(ctx, reg, rows, options);
+  }
+
+  /** Streams every matching document in batches; the consumer's pace decides the next fetch. */
+  async *cursor(ctx: RequestContext, reg: RegisteredCollection, options: ReadOptions, includeDeleted = false): AsyncIterable<Record<string, unknown>[]> {
+    const { sql, params } = compileSelect(reg, this.scope(ctx, includeDeleted), options, this.limits, false);
+    for await (const batch of this.store.stream<Row>(sql, params, this.limits.cursorBatch)) {
+      yield await this.output(ctx, reg, batch.map((r) => r.doc), options);
+    }
+  }
+
+  async findById(ctx: RequestContext, reg: RegisteredCollection, id: string, options: ReadByIdOptions = { populate: [] }): Promise<Record<string, unknown>> {
+    const doc = await this.load(this.db(ctx), ctx, reg, id, options.includeDeleted ?? false, false);
+    if (options.ref !== undefined && doc.ref !== options.ref) throw this.notFound(reg, id);
+    const [out] = await this.output(ctx, reg, [doc], { projection: options.projection, populate: options.populate ?? [] });
+    return out;
+  }
+
+  async create(ctx: RequestContext, reg: RegisteredCollection, body: unknown): Promise<Record<string, unknown>> {
+    const [doc] = await this.insert(ctx, reg, [reg.body.create(body)]);
+    return doc;
+  }
+
+  async createBulk(ctx: RequestContext, reg: RegisteredCollection, items: unknown): Promise<Record<string, unknown>[]> {
+    if (!Array.isArray(items) || items.length === 0) {
+      throw new DomainError(ErrorCode.BAD_REQUEST, 'items must be a non-empty array');
+    }
+    if (items.length > this.limits.bulkItems) {
+      throw new DomainError(ErrorCode.TOO_MANY_ITEMS, `a bulk create takes at most ${this.limits.bulkItems} items`);
+    }
+    const bodies = items.map((item, i) => {
+      try {
+        return reg.body.create(item);
+      } catch (error) {
+        if (error instanceof DomainError) {
+          const details = (error.details ?? []).map((d) => ({ ...d, path: `items.${i}.${d.path}` }));
+          throw new DomainError(error.code, `items.${i}: ${error.message}`, details);
+        }
+        throw error;
+      }
+    });
+    return this.insert(ctx, reg, bodies);
+  }
+
+  private async insert(ctx: RequestContext, reg: RegisteredCollection, bodies: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+    const stamp = stampOf(ctx.principal);
+    const docs = await Promise.all(bodies.map(async (body) => newDocument(newId(stamp.ts), await hashFields(reg, body), ctx.principal, stamp)));
+    await this.write(ctx, async (db) => {
+      const values: unknown[] = [];
+      const rows = docs.map((doc) => {
+        const base = values.length;
+        values.push(ctx.tenant, doc.id, doc.ref ?? null, doc.owner, doc.shares, doc.groups, doc.clients, doc.created_at, doc.version, JSON.stringify(doc));
+        return `(${Array.from({ length: 10 }, (_, i) => `$${base + i + 1}`).join(', ')})`;
+      });
+      await db.query(
+        `INSERT INTO ${quoteIdent(reg.table)} (tenant_id, id, ref, owner, shares, groups, clients, created_at, version, doc) VALUES ${rows.join(', ')}`,
+        values,
+      ).catch((error) => translate(error, reg));
+    });
+    return docs.map((doc) => present(reg, doc));
+  }
+
+  async updateById(ctx: RequestContext, reg: RegisteredCollection, id: string, body: unknown, options: WriteOptions = {}): Promise<Record<string, unknown>> {
+    const { set, unset } = reg.body.patch(body);
+    const hashed = await hashFields(reg, set);
+    return this.modify(ctx, reg, id, options, (doc, stamp) => patchDocument(doc, hashed, unset, ctx.principal, stamp));
+  }
+
+  async deleteById(ctx: RequestContext, reg: RegisteredCollection, id: string, options: WriteOptions = {}): Promise<Record<string, unknown>> {
+    return this.modify(ctx, reg, id, options, (doc, stamp) => {
+      if (doc.deleted_at) throw new DomainError(ErrorCode.CONFLICT, `${reg.path} ${id} is already deleted`);
+      return lifecycle(doc, 'deleted', stamp);
+    });
+  }
+
+  async restoreById(ctx: RequestContext, reg: RegisteredCollection, id: string, options: WriteOptions = {}): Promise<Record<string, unknown>> {
+    return this.modify(ctx, reg, id, { ...options, includeDeleted: true }, (doc, stamp) => {
+      if (!doc.deleted_at) throw new DomainError(ErrorCode.CONFLICT, `${reg.path} ${id} is not deleted`);
+      return lifecycle(doc, 'restored', stamp);
+    });
+  }
+
+  async destroyById(ctx: RequestContext, reg: RegisteredCollection, id: string, options: WriteOptions = {}): Promise<Record<string, unknown>> {
+    return this.write(ctx, async (db) => {
+      const doc = await this.load(db, ctx, reg, id, true, true);
+      this.checkVersion(reg, doc, options);
+      await db.query(`DELETE FROM ${quoteIdent(reg.table)} WHERE tenant_id = $1 AND id = $2`, [ctx.tenant, id]);
+      return present(reg, doc);
+    });
+  }
+
+  /** PATCH /bulk: one statement, so the filter and the update see the same rows. */
+  async updateBulk(ctx: RequestContext, reg: RegisteredCollection, filter: Filter, body: unknown): Promise<number> {
+    const { set, unset } = reg.body.patch(body);
+    const hashed = await hashFields(reg, set);
+    const stamp = stampOf(ctx.principal);
+    if (hashed.clients) hashed.clients = [...new Set([...(hashed.clients as string[]), ctx.principal.cid, ...ctx.principal.coworkers])];
+    const { params, where } = compileWhere(reg, this.scope(ctx), filter, this.limits);
+    const stamps = params.add(JSON.stringify({ updated_at: stamp.at, updated_by: stamp.by, updated_in: stamp.in, timestamp: stamp.ts }));
+    const assignments = [
+      `doc = ((doc || ${params.add(JSON.stringify(hashed))}::jsonb) - ${params.add(unset)}::text[]) || ${stamps}::jsonb || jsonb_build_object('version', version + 1)`,
+      'version = version + 1',
+    ];
+    for (const column of ['ref', 'shares', 'groups', 'clients']) {
+      if (column in hashed) assignments.push(`${quoteIdent(column)} = ${params.add(hashed[column])}`);
+      if (unset.includes(column)) assignments.push(`${quoteIdent(column)} = ${column === 'ref' ? 'NULL' : "'{}'"}`);
+    }
+    return this.write(ctx, async (db) => {
+      const result = await db.query(`UPDATE ${quoteIdent(reg.table)} SET ${assignments.join(', ')} WHERE ${where}`, params.values)
+        .catch((error) => translate(error, reg));
+      return result.rowCount;
+    });
+  }
+
+  private async modify(ctx: RequestContext, reg: RegisteredCollection, id: string, options: WriteOptions, change: (doc: Doc, stamp: ReturnType<typeof stampOf>) => Doc): Promise<Record<string, unknown>> {
+    return this.write(ctx, async (db) => {
+      const doc = await this.load(db, ctx, reg, id, options.includeDeleted ?? false, true);
+      this.checkVersion(reg, doc, options);
+      const next = change(doc, stampOf(ctx.principal));
+      await db.query(
+        `UPDATE ${quoteIdent(reg.table)} SET ref = $3, owner = $4, shares = $5, groups = $6, clients = $7, deleted_at = $8, version = $9, doc = $10 WHERE tenant_id = $1 AND id = $2`,
+        [ctx.tenant, id, next.ref ?? null, next.owner ?? null, next.shares ?? [], next.groups ?? [], next.clients ?? [], next.deleted_at ?? null, next.version, JSON.stringify(next)],
+      ).catch((error) => translate(error, reg));
+      return present(reg, next);
+    });
+  }
+
+  private checkVersion(reg: RegisteredCollection, doc: Doc, options: WriteOptions): void {
+    if (options.ifMatch !== undefined && options.ifMatch !== doc.version) {
+      throw new DomainError(ErrorCode.PRECONDITION_FAILED, `${reg.path} ${doc.id} is at version ${doc.version}, not ${options.ifMatch}`);
+    }
+  }
+
+  private async load(db: SqlExecutor, ctx: RequestContext, reg: RegisteredCollection, id: string, includeDeleted: boolean, lock: boolean): Promise<Doc> {
+    const live = includeDeleted ? '' : ' AND deleted_at IS NULL';
+    const result = await db.query<Row>(
+      `SELECT doc FROM ${quoteIdent(reg.table)} WHERE tenant_id = $1 AND id = $2${live}${lock ? ' FOR UPDATE' : ''}`,
+      [ctx.tenant, id],
+    );
+    if (result.rows.length === 0) throw this.notFound(reg, id);
+    return result.rows[0].doc;
+  }
+
+  private async requireExists(ctx: RequestContext, reg: RegisteredCollection, id: string, what: string): Promise<void> {
+    const found = await this.db(ctx).query(`SELECT 1 FROM ${quoteIdent(reg.table)} WHERE tenant_id = $1 AND id = $2`, [ctx.tenant, id]);
+    if (found.rows.length === 0) throw new DomainError(ErrorCode.INVALID_PAGINATION, `${what}: there is no document ${id} in ${reg.path}`);
+  }
+
+  private notFound(reg: RegisteredCollection, id: string): DomainError {
+    return new DomainError(ErrorCode.NOT_FOUND, `${reg.path} ${id} was not found`);
+  }
+
+  private async output(ctx: RequestContext, reg: RegisteredCollection, docs: Doc[], options: Pick<ReadOptions, 'projection' | 'populate'>): Promise<Record<string, unknown>[]> {
+    const shaped = docs.map((doc) => present(reg, doc, options.projection));
+    if (options.populate.length === 0) return shaped;
+    return populate(this.db(ctx), this.registry, ctx, reg, shaped, options.populate);
+  }
+}

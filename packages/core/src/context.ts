@@ -1,0 +1,45 @@
+import type { SqlExecutor } from './store/types.js';
+
+declare const tenantBrand: unique symbol;
+/** A tenant id that has been resolved and checked. Only `asTenantId` makes one. */
+export type TenantId = string & { readonly [tenantBrand]: true };
+
+const TENANT_ID = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+export function asTenantId(value: string): TenantId {
+  if (!TENANT_ID.test(value)) throw new Error(`invalid tenant id: ${JSON.stringify(value)}`);
+  return value as TenantId;
+}
+
+/** Who acts: a user (uid), an app (aid) or a client (cid), per DESIGN 6.1. */
+export interface Principal {
+  uid?: string;
+  aid?: string;
+  cid: string;
+  coworkers: string[];
+  subjects: string[];
+  scope: string[];
+  groups: string[];
+  session?: string;
+}
+
+/** The explicit context every service method takes first. */
+export interface RequestContext {
+  readonly tenant: TenantId;
+  readonly principal: Principal;
+  readonly requestId: string;
+  /** The transaction writes must run in; absent outside one. */
+  readonly tx?: SqlExecutor;
+}
+
+export function actorOf(principal: Principal): string {
+  return principal.uid ?? principal.aid ?? principal.cid;
+}
+
+export function actingClientOf(principal: Principal): string {
+  return principal.aid ?? principal.cid;
+}
+
+export function withTx(ctx: RequestContext, tx: SqlExecutor): RequestContext {
+  return { ...ctx, tx };
+}
