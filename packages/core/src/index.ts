@@ -21,3 +21,4 @@ export * from './collections/idempotency.js';
 export * from './collections/secrets.js';
 export * from './collections/select.js';
 export * from './collections/builtin-migration.js';
+export { assertPlainObject, assertNoNul } from './collections/validation.js';

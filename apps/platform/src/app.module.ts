@@ -1,0 +1,45 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { CollectionEngine, CollectionRegistry, type Config, type Store } from '@stratum/core';
+import { AuthGuard } from './auth/auth.guard.js';
+import type { Authenticator } from './auth/authenticator.js';
+import { CollectionsController } from './collections/collections.controller.js';
+import { AllExceptionsFilter } from './http/exception.filter.js';
+import { Metrics } from './http/metrics.js';
+import { Lifecycle } from './lifecycle.js';
+import { DocsController } from './ops/docs.controller.js';
+import { OpsController } from './ops/ops.controller.js';
+import { AUTHENTICATOR, CONFIG, STORE } from './tokens.js';
+
+export interface PlatformDeps {
+  config: Config;
+  store: Store;
+  registry: CollectionRegistry;
+  engine: CollectionEngine;
+  authenticator: Authenticator;
+  metrics: Metrics;
+  lifecycle: Lifecycle;
+}
+
+/** Wiring only: the domain objects are built outside Nest and handed in as values. */
+@Module({})
+export class PlatformModule {
+  static with(deps: PlatformDeps): DynamicModule {
+    return {
+      module: PlatformModule,
+      // Ops and docs first: their static paths must not be read as /:service/:collection.
+      controllers: [OpsController, DocsController, CollectionsController],
+      providers: [
+        { provide: CONFIG, useValue: deps.config },
+        { provide: STORE, useValue: deps.store },
+        { provide: AUTHENTICATOR, useValue: deps.authenticator },
+        { provide: CollectionRegistry, useValue: deps.registry },
+        { provide: CollectionEngine, useValue: deps.engine },
+        { provide: Metrics, useValue: deps.metrics },
+        { provide: Lifecycle, useValue: deps.lifecycle },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+      ],
+    };
+  }
+}

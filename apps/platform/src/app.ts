@@ -1,0 +1,56 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { BUILTIN_COLLECTIONS, CollectionEngine, CollectionRegistry, openStore, type Config, type Store } from '@stratum/core';
+import type { FastifyInstance } from 'fastify';
+import { PlatformModule } from './app.module.js';
+import { createAuthenticator } from './auth/authenticator.js';
+import { fastifyOptions } from './http/fastify-options.js';
+import { Metrics } from './http/metrics.js';
+import { Lifecycle } from './lifecycle.js';
+
+export interface Platform {
+  app: NestFastifyApplication;
+  store: Store;
+  registry: CollectionRegistry;
+  /** Stops accepting, ends streams, drains in-flight requests, then closes the database. */
+  close(): Promise<void>;
+}
+
+function installHttpEdges(fastify: FastifyInstance, metrics: Metrics): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', String(request.id));
+    done();
+  });
+  metrics.install(fastify);
+}
+
+export async function createPlatform(config: Config, extra: { store?: Store; registry?: CollectionRegistry } = {}): Promise<Platform> {
+  const store = extra.store ?? (await openStore(config));
+  const registry = extra.registry ?? new CollectionRegistry(BUILTIN_COLLECTIONS);
+  const engine = new CollectionEngine(store, registry, config.limits);
+  const metrics = new Metrics(store);
+  const lifecycle = new Lifecycle();
+  const adapter = new FastifyAdapter(fastifyOptions(config));
+  installHttpEdges(adapter.getInstance() as unknown as FastifyInstance, metrics);
+  const app = await NestFactory.create<NestFastifyApplication>(
+    PlatformModule.with({ config, store, registry, engine, authenticator: createAuthenticator(config), metrics, lifecycle }),
+    adapter,
+    { logger: config.logLevel === 'silent' ? false : ['error', 'warn'], bodyParser: true },
+  );
+  await app.init();
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    store,
+    registry,
+    close() {
+      closing ??= (async () => {
+        lifecycle.beginShutdown();
+        await app.close();
+        if (!extra.store) await store.close();
+      })();
+      return closing;
+    },
+  };
+}

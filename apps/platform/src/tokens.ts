@@ -1,0 +1,4 @@
+/** Injection tokens for values that are interfaces, not classes. */
+export const CONFIG = Symbol('CONFIG');
+export const STORE = Symbol('STORE');
+export const AUTHENTICATOR = Symbol('AUTHENTICATOR');
