@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { CollectionEngine, CollectionRegistry, type Config, type Store } from '@stratum/core';
+import { CollectionEngine, CollectionRegistry, TenantDirectory, type Config, type Identity, type Store } from '@stratum/core';
 import { AuthGuard } from './auth/auth.guard.js';
 import type { Authenticator } from './auth/authenticator.js';
 import { CollectionsController } from './collections/collections.controller.js';
@@ -9,7 +9,9 @@ import { Metrics } from './http/metrics.js';
 import { Lifecycle } from './lifecycle.js';
 import { DocsController } from './ops/docs.controller.js';
 import { OpsController } from './ops/ops.controller.js';
-import { AUTHENTICATOR, CONFIG, STORE } from './tokens.js';
+import { AUTHENTICATOR, CONFIG, IDENTITY, STORE } from './tokens.js';
+import { AuthController } from './auth/auth.controller.js';
+import { WellKnownController } from './auth/well-known.controller.js';
 
 export interface PlatformDeps {
   config: Config;
@@ -17,6 +19,7 @@ export interface PlatformDeps {
   registry: CollectionRegistry;
   engine: CollectionEngine;
   authenticator: Authenticator;
+  identity: Identity;
   metrics: Metrics;
   lifecycle: Lifecycle;
 }
@@ -28,11 +31,13 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       // Ops and docs first: their static paths must not be read as /:service/:collection.
-      controllers: [OpsController, DocsController, CollectionsController],
+      controllers: [OpsController, DocsController, AuthController, WellKnownController, CollectionsController],
       providers: [
         { provide: CONFIG, useValue: deps.config },
         { provide: STORE, useValue: deps.store },
         { provide: AUTHENTICATOR, useValue: deps.authenticator },
+        { provide: IDENTITY, useValue: deps.identity },
+        { provide: TenantDirectory, useValue: deps.identity.tenants },
         { provide: CollectionRegistry, useValue: deps.registry },
         { provide: CollectionEngine, useValue: deps.engine },
         { provide: Metrics, useValue: deps.metrics },

@@ -1,7 +1,10 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { BUILTIN_COLLECTIONS, CollectionEngine, CollectionRegistry, openStore, type Config, type Store } from '@stratum/core';
+import {
+  bootstrapRoot, BUILTIN_COLLECTIONS, CollectionEngine, CollectionRegistry, createIdentity, openBus, openStore,
+  type BootstrapResult, type Bus, type Config, type Identity, type Store,
+} from '@stratum/core';
 import type { FastifyInstance } from 'fastify';
 import { PlatformModule } from './app.module.js';
 import { createAuthenticator } from './auth/authenticator.js';
@@ -13,6 +16,9 @@ export interface Platform {
   app: NestFastifyApplication;
   store: Store;
   registry: CollectionRegistry;
+  identity: Identity;
+  bus: Bus;
+  bootstrap: BootstrapResult;
   /** Stops accepting, ends streams, drains in-flight requests, then closes the database. */
   close(): Promise<void>;
 }
@@ -29,12 +35,15 @@ export async function createPlatform(config: Config, extra: { store?: Store; reg
   const store = extra.store ?? (await openStore(config));
   const registry = extra.registry ?? new CollectionRegistry(BUILTIN_COLLECTIONS);
   const engine = new CollectionEngine(store, registry, config.limits);
+  const bus = await openBus(config.natsUrl);
+  const identity = await createIdentity(config, store, registry, engine, bus);
+  const bootstrap = await bootstrapRoot(config.auth, identity.tenants, engine, registry);
   const metrics = new Metrics(store);
   const lifecycle = new Lifecycle();
   const adapter = new FastifyAdapter(fastifyOptions(config));
   installHttpEdges(adapter.getInstance() as unknown as FastifyInstance, metrics);
   const app = await NestFactory.create<NestFastifyApplication>(
-    PlatformModule.with({ config, store, registry, engine, authenticator: createAuthenticator(config), metrics, lifecycle }),
+    PlatformModule.with({ config, store, registry, engine, authenticator: createAuthenticator(config, identity.authenticator), identity, metrics, lifecycle }),
     adapter,
     { logger: config.logLevel === 'silent' ? false : ['error', 'warn'], bodyParser: true },
   );
@@ -44,10 +53,14 @@ export async function createPlatform(config: Config, extra: { store?: Store; reg
     app,
     store,
     registry,
+    identity,
+    bus,
+    bootstrap,
     close() {
       closing ??= (async () => {
         lifecycle.beginShutdown();
         await app.close();
+        await bus.close();
         if (!extra.store) await store.close();
       })();
       return closing;

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from '@stratum/core';
 import { createPlatform } from './app.js';
+import { startBanner } from './banner.js';
 
 async function main(): Promise<void> {
   let config;
@@ -15,16 +16,7 @@ async function main(): Promise<void> {
   const platform = await createPlatform(config);
   await platform.app.listen(config.port, config.host);
   const url = `http://localhost:${config.port}`;
-  const where = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PostgreSQL in ${config.embeddedDataDir}`;
-  console.log([
-    `Stratum is listening on ${url}`,
-    `  database: ${where}`,
-    `  API docs: ${url}/api   health: ${url}/status`,
-    config.authProvider === 'none'
-      ? `  login:    AUTH_PROVIDER=none — no token needed; every request acts as the local developer in tenant "${config.devTenant}"`
-      : '',
-    `  try:      curl -s ${url}/identity/users`,
-  ].filter(Boolean).join('\n'));
+  console.log(startBanner(config, platform.bootstrap, url));
 
   const stop = async (signal: string) => {
     console.log(`stratum: ${signal} received, shutting down`);

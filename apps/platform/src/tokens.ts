@@ -2,3 +2,4 @@
 export const CONFIG = Symbol('CONFIG');
 export const STORE = Symbol('STORE');
 export const AUTHENTICATOR = Symbol('AUTHENTICATOR');
+export const IDENTITY = Symbol('IDENTITY');

@@ -15,6 +15,25 @@ export interface Limits {
   regexLength: number;
   sortKeys: number;
   cursorBatch: number;
+  /** Sign-in attempts per minute per IP and per username. */
+  loginAttempts: number;
+}
+
+export interface AuthConfig {
+  provider: AuthProvider;
+  /** `iss` of the tokens this platform signs, and what verifiers expect. */
+  issuer: string;
+  audience: string;
+  accessTtlSeconds: number;
+  refreshTtlSeconds: number;
+  /** Upper bound for per-client and per-app TTL overrides. */
+  maxAccessTtlSeconds: number;
+  maxRefreshTtlSeconds: number;
+  rootDomain: string;
+  adminEmail: string;
+  /** When absent, the first start generates one and prints it once. */
+  adminPassword?: string;
+  oidc?: { issuer: string; audience: string; jwksUri: string };
 }
 
 export interface Config {
@@ -28,7 +47,9 @@ export interface Config {
   logLevel: LogLevel;
   nodeEnv: NodeEnv;
   authProvider: AuthProvider;
-  devTenant: string;
+  auth: AuthConfig;
+  natsUrl?: string;
+  redisUrl?: string;
   limits: Limits;
 }
 
@@ -81,13 +102,11 @@ export function loadConfig(env: Env): Config {
   if (authProvider === 'none' && nodeEnv === 'production') {
     throw new ConfigError('AUTH_PROVIDER=none is for local development only and cannot run with NODE_ENV=production');
   }
-  if (authProvider !== 'none') {
-    throw new ConfigError(`AUTH_PROVIDER=${authProvider} is not available in this build yet; use AUTH_PROVIDER=none for local development`);
-  }
   const dataDir = resolve(env.STRATUM_DATA_DIR || './data');
   const pageMax = int(env, 'PAGE_LIMIT_MAX', 50, 1, 1000);
+  const port = int(env, 'PORT', 3010, 0, 65535);
   return {
-    port: int(env, 'PORT', 3010, 0, 65535),
+    port,
     host: env.HOST || '0.0.0.0',
     dataDir,
     embeddedDataDir: env.STRATUM_DATA_DIR === 'memory://' ? 'memory://' : resolve(dataDir, 'pgdata'),
@@ -96,7 +115,9 @@ export function loadConfig(env: Env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     nodeEnv,
     authProvider,
-    devTenant: 'localhost',
+    auth: authConfig(env, authProvider, port),
+    natsUrl: serviceUrl(env, 'NATS_URL', ['nats:', 'tls:']),
+    redisUrl: serviceUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
     limits: {
       bodyBytes: int(env, 'BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
       bulkItems: int(env, 'BULK_LIMIT', 500, 1, 10000),
@@ -108,6 +129,59 @@ export function loadConfig(env: Env): Config {
       regexLength: int(env, 'QUERY_REGEX_MAX', 256, 1, 10000),
       sortKeys: 8,
       cursorBatch: int(env, 'CURSOR_BATCH', 100, 1, 10000),
+      loginAttempts: int(env, 'LOGIN_ATTEMPTS_PER_MINUTE', 10, 1, 100000),
     },
+  };
+}
+
+function serviceUrl(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL`);
+  }
+  if (!protocols.includes(url.protocol)) throw new ConfigError(`${name} must use ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  return raw;
+}
+
+const DOMAIN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
+
+function oidcConfig(env: Env): AuthConfig['oidc'] {
+  const issuer = env.OIDC_ISSUER;
+  const audience = env.OIDC_AUDIENCE;
+  if (!issuer || !audience) throw new ConfigError('AUTH_PROVIDER=oidc needs OIDC_ISSUER and OIDC_AUDIENCE');
+  const jwksUri = env.OIDC_JWKS_URI || new URL('.well-known/jwks.json', issuer.endsWith('/') ? issuer : `${issuer}/`).toString();
+  for (const [name, value] of [['OIDC_ISSUER', issuer], ['OIDC_JWKS_URI', jwksUri]]) {
+    try {
+      new URL(value);
+    } catch {
+      throw new ConfigError(`${name} is not a valid URL`);
+    }
+  }
+  return { issuer, audience, jwksUri };
+}
+
+function authConfig(env: Env, provider: AuthProvider, port: number): AuthConfig {
+  const rootDomain = (env.STRATUM_ROOT_DOMAIN || 'localhost').toLowerCase();
+  if (!DOMAIN.test(rootDomain)) throw new ConfigError(`STRATUM_ROOT_DOMAIN must be a domain name, got ${JSON.stringify(rootDomain)}`);
+  const adminPassword = env.STRATUM_ADMIN_PASSWORD || undefined;
+  if (adminPassword !== undefined && adminPassword.length < 8) throw new ConfigError('STRATUM_ADMIN_PASSWORD must have at least 8 characters');
+  const maxAccess = int(env, 'ACCESS_TOKEN_TTL_MAX', 86_400, 60, 30 * 86_400);
+  const maxRefresh = int(env, 'REFRESH_TOKEN_TTL_MAX', 30 * 86_400, 60, 365 * 86_400);
+  return {
+    provider,
+    issuer: env.STRATUM_ISSUER || `http://localhost:${port}`,
+    audience: env.STRATUM_AUDIENCE || 'stratum',
+    accessTtlSeconds: int(env, 'ACCESS_TOKEN_TTL', 900, 30, maxAccess),
+    refreshTtlSeconds: int(env, 'REFRESH_TOKEN_TTL', 86_400, 60, maxRefresh),
+    maxAccessTtlSeconds: maxAccess,
+    maxRefreshTtlSeconds: maxRefresh,
+    rootDomain,
+    adminEmail: env.STRATUM_ADMIN_EMAIL || `admin@${rootDomain === 'localhost' ? 'example.com' : rootDomain}`,
+    adminPassword,
+    oidc: provider === 'oidc' ? oidcConfig(env) : undefined,
   };
 }

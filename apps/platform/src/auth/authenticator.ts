@@ -1,14 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { asTenantId, type Config, type Principal, type TenantId } from '@stratum/core';
+import { asTenantId, type Authenticated, type Config, type Credentials, type RequestAuthenticator } from '@stratum/core';
 
-export interface Authenticated {
-  tenant: TenantId;
-  principal: Principal;
-}
+export type { Authenticated } from '@stratum/core';
 
-/** Turns request credentials into a tenant and principal, or null when there are none valid. */
+/** Turns request credentials into a tenant and principal, or null when none were sent. */
 export interface Authenticator {
-  authenticate(headers: IncomingHttpHeaders): Promise<Authenticated | null>;
+  authenticate(credentials: Credentials): Promise<Authenticated | null>;
 }
 
 // Fixed ids make the local developer's data survive restarts of `npm start`.
@@ -16,36 +13,46 @@ export const DEV_USER_ID = '000000000000000000000001';
 export const DEV_CLIENT_ID = '000000000000000000000002';
 
 /**
- * AUTH_PROVIDER=none: every request acts as one local developer in one tenant. Config refuses
- * this provider when NODE_ENV=production.
+ * AUTH_PROVIDER=none: a request without credentials acts as one local developer in the root
+ * tenant; one with credentials is authenticated as usual. Config refuses this provider when
+ * NODE_ENV=production.
  */
 export class LocalDeveloperAuthenticator implements Authenticator {
-  private readonly identity: Authenticated;
+  private readonly developer: Authenticated;
 
-  constructor(config: Config) {
-    this.identity = {
-      tenant: asTenantId(config.devTenant),
+  constructor(config: Config, private readonly real: RequestAuthenticator) {
+    const tenant = config.auth.rootDomain;
+    this.developer = {
+      tenant: asTenantId(tenant),
+      kind: 'local',
       principal: {
         uid: DEV_USER_ID,
         cid: DEV_CLIENT_ID,
         coworkers: [DEV_CLIENT_ID],
-        subjects: [`admin@${config.devTenant}`],
+        subjects: [`admin@${tenant}`],
         scope: ['whole'],
-        groups: [config.devTenant],
+        groups: [tenant],
       },
     };
   }
 
-  async authenticate(): Promise<Authenticated> {
-    return this.identity;
+  async authenticate(credentials: Credentials): Promise<Authenticated> {
+    return (await this.real.authenticate(credentials)) ?? this.developer;
   }
 }
 
-export function createAuthenticator(config: Config): Authenticator {
+export function createAuthenticator(config: Config, real: RequestAuthenticator): Authenticator {
   switch (config.authProvider) {
     case 'none':
-      return new LocalDeveloperAuthenticator(config);
+      return new LocalDeveloperAuthenticator(config, real);
+    case 'internal':
+      return real;
     default:
       throw new Error(`AUTH_PROVIDER=${config.authProvider} is not available`);
   }
+}
+
+export function credentialsOf(headers: IncomingHttpHeaders, ip: string): Credentials {
+  const apiKey = headers['x-api-key'];
+  return { authorization: headers.authorization, apiKey: typeof apiKey === 'string' ? apiKey : undefined, ip };
 }

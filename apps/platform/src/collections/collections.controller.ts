@@ -5,6 +5,7 @@ import {
   type Config, type RegisteredCollection, type RequestContext, type Store,
 } from '@stratum/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RequiresScope } from '../auth/scope.decorator.js';
 import { Ctx } from '../http/request-context.decorator.js';
 import { Lifecycle } from '../lifecycle.js';
 import { CONFIG, STORE } from '../tokens.js';
@@ -26,12 +27,14 @@ export class CollectionsController {
     return this.registry.get(service, name);
   }
 
+  @RequiresScope('read')
   @Get('count')
   async count(@Ctx() ctx: RequestContext, @Param('service') s: string, @Param('collection') c: string, @Req() req: FastifyRequest) {
     const options = parseReadOptions(queryOf(req), this.config.limits);
     return { total: await this.engine.count(ctx, this.collection(s, c), options, includeDeleted(req)) };
   }
 
+  @RequiresScope('read')
   @Get('cursor')
   async cursor(@Ctx() ctx: RequestContext, @Param('service') s: string, @Param('collection') c: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const options = parseReadOptions(queryOf(req), this.config.limits);
@@ -39,12 +42,14 @@ export class CollectionsController {
     await streamEvents(req, reply, batches, this.lifecycle.shutdown);
   }
 
+  @RequiresScope('read')
   @Get()
   async find(@Ctx() ctx: RequestContext, @Param('service') s: string, @Param('collection') c: string, @Req() req: FastifyRequest) {
     const options = parseReadOptions(queryOf(req), this.config.limits);
     return { items: await this.engine.find(ctx, this.collection(s, c), options, includeDeleted(req)) };
   }
 
+  @RequiresScope('write')
   @Post()
   @HttpCode(201)
   async create(@Ctx() ctx: RequestContext, @Param('service') s: string, @Param('collection') c: string, @Body() body: unknown,
@@ -55,6 +60,7 @@ export class CollectionsController {
     return result;
   }
 
+  @RequiresScope('write')
   @Post('bulk')
   @HttpCode(201)
   async createBulk(@Ctx() ctx: RequestContext, @Param('service') s: string, @Param('collection') c: string, @Body() body: unknown,
@@ -64,12 +70,14 @@ export class CollectionsController {
     return this.once(ctx, key, req, body, async (txCtx) => ({ items: await this.engine.createBulk(txCtx, reg, items) }), reply);
   }
 
+  @RequiresScope('manage')
   @Patch('bulk')
   async updateBulk(@Ctx() ctx: RequestContext, @Param('service') s: string, @Param('collection') c: string, @Body() body: unknown, @Req() req: FastifyRequest) {
     const options = parseReadOptions(queryOf(req), this.config.limits);
     return { total: await this.engine.updateBulk(ctx, this.collection(s, c), options.filter, body) };
   }
 
+  @RequiresScope('read')
   @Get(':id')
   async findById(@Ctx() ctx: RequestContext, @Param('service') s: string, @Param('collection') c: string, @Param('id') id: string,
     @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -80,6 +88,7 @@ export class CollectionsController {
     return { data };
   }
 
+  @RequiresScope('write')
   @Patch(':id')
   async updateById(@Ctx() ctx: RequestContext, @Param('service') s: string, @Param('collection') c: string, @Param('id') id: string,
     @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -88,6 +97,7 @@ export class CollectionsController {
     return { data };
   }
 
+  @RequiresScope('write')
   @Delete(':id')
   async deleteById(@Ctx() ctx: RequestContext, @Param('service') s: string, @Param('collection') c: string, @Param('id') id: string,
     @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -96,6 +106,7 @@ export class CollectionsController {
     return { data };
   }
 
+  @RequiresScope('write')
   @Put(':id/restore')
   async restoreById(@Ctx() ctx: RequestContext, @Param('service') s: string, @Param('collection') c: string, @Param('id') id: string,
     @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -104,6 +115,7 @@ export class CollectionsController {
     return { data };
   }
 
+  @RequiresScope('manage')
   @Delete(':id/destroy')
   async destroyById(@Ctx() ctx: RequestContext, @Param('service') s: string, @Param('collection') c: string, @Param('id') id: string,
     @Req() req: FastifyRequest) {

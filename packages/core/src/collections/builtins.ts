@@ -26,14 +26,14 @@ export const BUILTIN_COLLECTIONS: CollectionDefinition[] = [
     subject: str, action: str, object: str, field: strings, filter: strings, location: strings, time: strings,
   }, { required: ['subject', 'action', 'object'] }),
   collection('auth', 'apts', 'Auth personal tokens: long-lived, scoped, revocable.', {
-    name: str, scope: str, subjects: strings, strict: bool, expires_at: date, last_used_at: date, token_hash: str,
-  }, { required: ['name'], writeOnly: ['token_hash'] }),
+    name: str, scope: str, subjects: strings, strict: bool, expires_at: date, last_used_at: date, session: id, token_hash: str,
+  }, { required: ['name'], internal: ['token_hash'] }),
   collection('domain', 'clients', 'OAuth clients of the tenant.', {
     name: str, domain: str, secret: str, grant_types: strings, scopes: strings, redirect_uris: strings,
     access_token_ttl: int, refresh_token_ttl: int, whitelist: strings, coworkers: { type: 'array', items: id },
-    api_key: str, plan: str, status: { type: 'string', enum: ['active', 'inactive', 'suspended'] },
+    api_key_hash: str, plan: str, status: { type: 'string', enum: ['active', 'inactive', 'suspended'] },
   }, {
-    required: ['name'], writeOnly: ['secret', 'api_key'], hashed: ['secret', 'api_key'],
+    required: ['name'], writeOnly: ['secret'], hashed: ['secret'], internal: ['api_key_hash'],
     indexes: [{ fields: { name: 1 } }],
   }),
   collection('domain', 'apps', 'Surfaces of a client with their own scopes and TTLs.', {
@@ -56,8 +56,9 @@ export const BUILTIN_COLLECTIONS: CollectionDefinition[] = [
     user: id, first_name: str, last_name: str, nickname: str, avatar: str, birthdate: str, gender: str, locale: str,
   }, { references: { user: 'identity/users' }, indexes: [{ fields: { user: 1 } }] }),
   collection('identity', 'sessions', 'Sign-in sessions; revoking one revokes its tokens.', {
-    user: id, client: id, app: id, agent: str, ip: str, expires_at: date, revoked_at: date,
-  }, { references: { user: 'identity/users', client: 'domain/clients' }, indexes: [{ fields: { user: 1 } }] }),
+    user: id, client: id, app: id, kind: { type: 'string', enum: ['login', 'client', 'apt'] }, agent: str, ip: str,
+    scope: str, expires_at: date, revoked_at: date, refresh_jti: str,
+  }, { internal: ['refresh_jti'], references: { user: 'identity/users', client: 'domain/clients' }, indexes: [{ fields: { user: 1 } }] }),
   collection('context', 'configs', 'Per-tenant configuration documents by key (RBAC, CQRS, schemas).', {
     key: str, value: {},
   }, { required: ['key'], indexes: [{ fields: { key: 1 }, unique: true }] }),

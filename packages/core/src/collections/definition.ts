@@ -25,6 +25,8 @@ export interface CollectionDefinition {
   indexes?: IndexDefinition[];
   /** Accepted on write, never returned, never in events. */
   writeOnly?: string[];
+  /** Fields only the platform writes (token hashes, refresh state): refused in bodies, never returned. */
+  internal?: string[];
   /** Write-only fields stored as a one-way hash, never as the value sent. */
   hashed?: string[];
   /** Field → `service/collection` it references, for `populate`. */

@@ -1,7 +1,7 @@
 import type { Projection } from '@stratum/contracts';
 import { actingClientOf, actorOf, type Principal } from '../context.js';
 import type { RegisteredCollection } from './registry.js';
-import { hashSecret } from './secrets.js';
+import { hashPassword } from '../auth/passwords.js';
 
 export type Doc = Record<string, unknown> & { id: string; version: number };
 
@@ -9,12 +9,12 @@ function union(...lists: (unknown[] | undefined)[]): string[] {
   return [...new Set(lists.flatMap((l) => (l ?? []).map(String)))];
 }
 
-/** Replaces every hashed field by its hash before anything is stored. */
+/** Replaces every hashed field (chosen by people: passwords, client secrets) by its argon2id hash. */
 export async function hashFields(reg: RegisteredCollection, body: Record<string, unknown>): Promise<Record<string, unknown>> {
   if (reg.hashed.size === 0) return body;
   const out = { ...body };
   for (const field of reg.hashed) {
-    if (typeof out[field] === 'string') out[field] = await hashSecret(out[field] as string);
+    if (typeof out[field] === 'string') out[field] = await hashPassword(out[field] as string);
   }
   return out;
 }

@@ -8,7 +8,7 @@ import { BUILTIN_COLLECTIONS } from './builtins.js';
 import { CollectionEngine } from './engine.js';
 import { idempotent, fingerprintOf } from './idempotency.js';
 import { CollectionRegistry } from './registry.js';
-import { verifySecret } from './secrets.js';
+import { verifyPassword } from '../auth/passwords.js';
 
 const limits = testLimits({ cursorBatch: 7 });
 const read = (raw: Record<string, unknown> = {}) => parseReadOptions(raw, limits);
@@ -44,7 +44,7 @@ for (const shape of storeShapes()) {
       assert.equal('password' in doc, false);
       const stored = await store.query<{ doc: { password: string } }>('SELECT doc FROM c_identity_users WHERE tenant_id = $1 AND id = $2', [ctx.tenant, doc.id]);
       assert.notEqual(stored.rows[0].doc.password, 'correct horse');
-      assert.ok(await verifySecret('correct horse', stored.rows[0].doc.password));
+      assert.ok(await verifyPassword('correct horse', stored.rows[0].doc.password));
       await rejects(engine.find(ctx, users, read({ query: '{"password":{"$exists":true}}' })), 'FORBIDDEN');
     });
 

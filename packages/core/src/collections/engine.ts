@@ -12,6 +12,8 @@ import type { CollectionRegistry, RegisteredCollection } from './registry.js';
 import { compileSelect, compileWhere, type Scope } from './select.js';
 
 export interface WriteOptions {
+  /** Internal fields the platform itself sets (token hashes, refresh state), merged after validation. */
+  system?: Record<string, unknown>;
   /** Expected version from `If-Match`; a mismatch is a 412. */
   ifMatch?: number;
   /** `x-exclude-soft-delete-query: true`: soft-deleted documents are visible. */
@@ -23,6 +25,17 @@ export interface ReadByIdOptions extends Pick<ReadOptions, 'projection' | 'popul
 }
 
 type Row = { doc: Doc };
+
+/**
+ * Behaviour a collection adds to the generic writes (APTs mint a token, for instance). Hooks
+ * run inside the write's transaction: if a hook fails, the write is rolled back.
+ */
+export interface CollectionHooks {
+  /** Returns fields shown once in the create response (a freshly minted secret). */
+  afterCreate?(ctx: RequestContext, doc: Doc): Promise<Record<string, unknown> | void>;
+  afterDelete?(ctx: RequestContext, doc: Doc, destroyed: boolean): Promise<void>;
+  beforeRestore?(ctx: RequestContext, doc: Doc): Promise<void>;
+}
 
 /** Maps database constraint failures to the caller's mistake they are. */
 function translate(error: unknown, reg: RegisteredCollection): never {
@@ -39,11 +52,17 @@ function translate(error: unknown, reg: RegisteredCollection): never {
  * every statement it builds; callers cannot reach a table without a tenant in `ctx`.
  */
 export class CollectionEngine {
+  private readonly hooks = new Map<string, CollectionHooks>();
+
   constructor(
     private readonly store: Store,
     private readonly registry: CollectionRegistry,
     private readonly limits: Limits,
   ) {}
+
+  setHooks(path: string, hooks: CollectionHooks): void {
+    this.hooks.set(path, hooks);
+  }
 
   private db(ctx: RequestContext): SqlExecutor {
     return ctx.tx ?? this.store;
@@ -87,8 +106,8 @@ export class CollectionEngine {
     return out;
   }
 
-  async create(ctx: RequestContext, reg: RegisteredCollection, body: unknown): Promise<Record<string, unknown>> {
-    const [doc] = await this.insert(ctx, reg, [reg.body.create(body)]);
+  async create(ctx: RequestContext, reg: RegisteredCollection, body: unknown, options: Pick<WriteOptions, 'system'> = {}): Promise<Record<string, unknown>> {
+    const [doc] = await this.insert(ctx, reg, [reg.body.create(body)], options.system);
     return doc;
   }
 
@@ -113,10 +132,11 @@ export class CollectionEngine {
     return this.insert(ctx, reg, bodies);
   }
 
-  private async insert(ctx: RequestContext, reg: RegisteredCollection, bodies: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+  private async insert(ctx: RequestContext, reg: RegisteredCollection, bodies: Record<string, unknown>[], system: Record<string, unknown> = {}): Promise<Record<string, unknown>[]> {
     const stamp = stampOf(ctx.principal);
-    const docs = await Promise.all(bodies.map(async (body) => newDocument(newId(stamp.ts), await hashFields(reg, body), ctx.principal, stamp)));
-    await this.write(ctx, async (db) => {
+    const docs = await Promise.all(bodies.map(async (body) => newDocument(newId(stamp.ts), { ...(await hashFields(reg, body)), ...system }, ctx.principal, stamp)));
+    const hooks = this.hooks.get(reg.path);
+    const revealed = await this.write(ctx, async (db) => {
       const values: unknown[] = [];
       const rows = docs.map((doc) => {
         const base = values.length;
@@ -127,28 +147,34 @@ export class CollectionEngine {
         `INSERT INTO ${quoteIdent(reg.table)} (tenant_id, id, ref, owner, shares, groups, clients, created_at, version, doc) VALUES ${rows.join(', ')}`,
         values,
       ).catch((error) => translate(error, reg));
+      if (!hooks?.afterCreate) return [];
+      const txCtx = { ...ctx, tx: db };
+      return Promise.all(docs.map(async (doc) => (await hooks.afterCreate!(txCtx, doc)) ?? {}));
     });
-    return docs.map((doc) => present(reg, doc));
+    return docs.map((doc, i) => ({ ...present(reg, doc), ...revealed[i] }));
   }
 
   async updateById(ctx: RequestContext, reg: RegisteredCollection, id: string, body: unknown, options: WriteOptions = {}): Promise<Record<string, unknown>> {
-    const { set, unset } = reg.body.patch(body);
-    const hashed = await hashFields(reg, set);
+    const internalOnly = options.system !== undefined && body !== null && typeof body === 'object' && Object.keys(body).length === 0;
+    const { set, unset } = internalOnly ? { set: {}, unset: [] } : reg.body.patch(body);
+    const hashed = { ...(await hashFields(reg, set)), ...options.system };
     return this.modify(ctx, reg, id, options, (doc, stamp) => patchDocument(doc, hashed, unset, ctx.principal, stamp));
   }
 
   async deleteById(ctx: RequestContext, reg: RegisteredCollection, id: string, options: WriteOptions = {}): Promise<Record<string, unknown>> {
+    const hooks = this.hooks.get(reg.path);
     return this.modify(ctx, reg, id, options, (doc, stamp) => {
       if (doc.deleted_at) throw new DomainError(ErrorCode.CONFLICT, `${reg.path} ${id} is already deleted`);
       return lifecycle(doc, 'deleted', stamp);
-    });
+    }, hooks?.afterDelete ? (txCtx, doc) => hooks.afterDelete!(txCtx, doc, false) : undefined);
   }
 
   async restoreById(ctx: RequestContext, reg: RegisteredCollection, id: string, options: WriteOptions = {}): Promise<Record<string, unknown>> {
+    const hooks = this.hooks.get(reg.path);
     return this.modify(ctx, reg, id, { ...options, includeDeleted: true }, (doc, stamp) => {
       if (!doc.deleted_at) throw new DomainError(ErrorCode.CONFLICT, `${reg.path} ${id} is not deleted`);
       return lifecycle(doc, 'restored', stamp);
-    });
+    }, hooks?.beforeRestore ? (txCtx, doc) => hooks.beforeRestore!(txCtx, doc) : undefined);
   }
 
   async destroyById(ctx: RequestContext, reg: RegisteredCollection, id: string, options: WriteOptions = {}): Promise<Record<string, unknown>> {
@@ -156,6 +182,7 @@ export class CollectionEngine {
       const doc = await this.load(db, ctx, reg, id, true, true);
       this.checkVersion(reg, doc, options);
       await db.query(`DELETE FROM ${quoteIdent(reg.table)} WHERE tenant_id = $1 AND id = $2`, [ctx.tenant, id]);
+      await this.hooks.get(reg.path)?.afterDelete?.({ ...ctx, tx: db }, doc, true);
       return present(reg, doc);
     });
   }
@@ -183,11 +210,13 @@ export class CollectionEngine {
     });
   }
 
-  private async modify(ctx: RequestContext, reg: RegisteredCollection, id: string, options: WriteOptions, change: (doc: Doc, stamp: ReturnType<typeof stampOf>) => Doc): Promise<Record<string, unknown>> {
+  private async modify(ctx: RequestContext, reg: RegisteredCollection, id: string, options: WriteOptions,
+    change: (doc: Doc, stamp: ReturnType<typeof stampOf>) => Doc, hook?: (ctx: RequestContext, doc: Doc) => Promise<void>): Promise<Record<string, unknown>> {
     return this.write(ctx, async (db) => {
       const doc = await this.load(db, ctx, reg, id, options.includeDeleted ?? false, true);
       this.checkVersion(reg, doc, options);
       const next = change(doc, stampOf(ctx.principal));
+      await hook?.({ ...ctx, tx: db }, next);
       await db.query(
         `UPDATE ${quoteIdent(reg.table)} SET ref = $3, owner = $4, shares = $5, groups = $6, clients = $7, deleted_at = $8, version = $9, doc = $10 WHERE tenant_id = $1 AND id = $2`,
         [ctx.tenant, id, next.ref ?? null, next.owner ?? null, next.shares ?? [], next.groups ?? [], next.clients ?? [], next.deleted_at ?? null, next.version, JSON.stringify(next)],

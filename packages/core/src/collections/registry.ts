@@ -45,7 +45,7 @@ export class CollectionRegistry {
       path,
       table: tableOf(def),
       body: createBodyValidator(this.ajv, def),
-      writeOnly: new Set(def.writeOnly ?? []),
+      writeOnly: new Set([...(def.writeOnly ?? []), ...(def.internal ?? [])]),
       hashed: new Set(def.hashed ?? []),
       scalarFields,
     };

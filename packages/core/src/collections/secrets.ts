@@ -1,24 +1,14 @@
-import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
-const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions) =>
-  new Promise<Buffer>((resolve, reject) =>
-    scryptCb(password, salt, keylen, options, (error, key) => (error ? reject(error) : resolve(key))));
-
-const N = 16384;
-const R = 8;
-const P = 1;
-
-/** One-way hash for write-only secrets (passwords, client secrets, api keys): `scrypt$N$r$p$salt$key`. */
-export async function hashSecret(value: string): Promise<string> {
-  const salt = randomBytes(16);
-  const key = await scrypt(value, salt, 32, { N, r: R, p: P });
-  return `scrypt$${N}$${R}$${P}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+/** A high-entropy secret the platform generates (APT, api key), with its type prefix. */
+export function newSecret(prefix: string): string {
+  return `${prefix}_${randomBytes(32).toString('base64url')}`;
 }
 
-export async function verifySecret(value: string, stored: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, key] = stored.split('$');
-  if (scheme !== 'scrypt' || !key) return false;
-  const expected = Buffer.from(key, 'base64url');
-  const actual = await scrypt(value, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
-  return timingSafeEqual(actual, expected);
+/**
+ * Hash of a generated secret for lookup. SHA-256 suffices because the secret has 256 bits of
+ * entropy; passwords, which people choose, use argon2id instead (auth/passwords.ts).
+ */
+export function hashToken(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
 }

@@ -65,11 +65,12 @@ export function createBodyValidator(ajv: Ajv, def: CollectionDefinition): BodyVa
   const createFn: ValidateFunction = ajv.compile({ type: 'object', properties, required });
   const patchFn: ValidateFunction = ajv.compile({ type: 'object', properties });
   const path = `${def.service}/${def.name}`;
+  const internal = new Set(def.internal ?? []);
 
   function checkFields(body: unknown): Record<string, unknown> {
     assertPlainObject(body, 'The body');
     for (const key of Object.keys(body)) {
-      if (COMPUTED.has(key) || key === 'owner') {
+      if (COMPUTED.has(key) || key === 'owner' || internal.has(key)) {
         throw new DomainError(ErrorCode.COMPUTED_FIELD, `${key} is set by the platform and cannot be written`, [{ path: key, message: 'is computed' }]);
       }
       if (key.startsWith('$') || key === '') {

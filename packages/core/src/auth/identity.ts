@@ -1,0 +1,48 @@
+import type { Config } from '../config.js';
+import type { Bus } from '../bus/bus.js';
+import type { CollectionEngine } from '../collections/engine.js';
+import type { CollectionRegistry } from '../collections/registry.js';
+import type { Store } from '../store/types.js';
+import { aptHooks } from './apts.js';
+import { ClientOperations } from './client-ops.js';
+import { RequestAuthenticator } from './authenticate.js';
+import { IdentityDirectory } from './directory.js';
+import { TokenGrants } from './grants.js';
+import { KeyRing } from './keys.js';
+import { SessionService } from './sessions.js';
+import { TenantDirectory } from './tenants.js';
+import { Throttle } from './throttle.js';
+import { TokenService } from './tokens.js';
+
+const APT_DEFAULT_TTL_SECONDS = 365 * 86_400;
+
+export interface Identity {
+  keys: KeyRing;
+  tokens: TokenService;
+  sessions: SessionService;
+  tenants: TenantDirectory;
+  identities: IdentityDirectory;
+  grants: TokenGrants;
+  authenticator: RequestAuthenticator;
+  clients: ClientOperations;
+}
+
+/**
+ * Builds the identity services. Session validity is cached on a node only when every
+ * revocation reaches it: one process (embedded) or the NATS bus.
+ */
+export async function createIdentity(config: Config, store: Store, registry: CollectionRegistry, engine: CollectionEngine, bus: Bus): Promise<Identity> {
+  const keys = new KeyRing(store, config.auth.maxAccessTtlSeconds);
+  await keys.init();
+  const tokens = new TokenService(keys, { issuer: config.auth.issuer, audience: config.auth.audience });
+  const cacheMs = store.kind === 'embedded' || bus.kind === 'nats' ? 60_000 : 0;
+  const sessions = new SessionService(store, engine, registry, bus, cacheMs);
+  const tenants = new TenantDirectory(store);
+  const identities = new IdentityDirectory(store);
+  const throttle = new Throttle(config.limits.loginAttempts, 60_000);
+  const grants = new TokenGrants({ config: config.auth, db: store, tokens, sessions, tenants, identities, throttle });
+  const authenticator = new RequestAuthenticator(store, tokens, sessions, tenants, identities);
+  const clients = new ClientOperations(store, engine, registry, tokens, sessions, tenants, identities);
+  engine.setHooks('auth/apts', aptHooks(sessions, APT_DEFAULT_TTL_SECONDS));
+  return { keys, tokens, sessions, tenants, identities, grants, authenticator, clients };
+}

@@ -1,0 +1,115 @@
+import { ErrorCode } from '@stratum/contracts';
+import type { Principal, RequestContext, TenantId } from '../context.js';
+import { DomainError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { Bus } from '../bus/bus.js';
+import type { CollectionEngine } from '../collections/engine.js';
+import type { CollectionRegistry, RegisteredCollection } from '../collections/registry.js';
+import type { SqlExecutor } from '../store/types.js';
+
+const REVOKED = 'stratum.internal.sessions.revoked';
+
+export interface NewSession {
+  kind: 'login' | 'client' | 'apt';
+  user?: string;
+  client: string;
+  app?: string;
+  scope: string;
+  ttlSeconds: number;
+  ip?: string;
+  agent?: string;
+  refreshJti?: string;
+}
+
+type SessionRow = { revoked: boolean; expires_at: string | null };
+
+/**
+ * Sessions back every token: revoking one makes its tokens fail on the very next request.
+ * Validity is cached per node only when every revocation is guaranteed to reach the node (one
+ * process, or the NATS bus); otherwise each request reads the session row.
+ */
+export class SessionService {
+  private readonly active = new Map<string, number>();
+  private readonly sessions: RegisteredCollection;
+
+  constructor(
+    private readonly db: SqlExecutor,
+    private readonly engine: CollectionEngine,
+    registry: CollectionRegistry,
+    private readonly bus: Bus,
+    private readonly cacheMs: number,
+  ) {
+    this.sessions = registry.get('identity', 'sessions');
+    bus.subscribe(REVOKED, (data) => {
+      for (const key of (data as { keys?: string[] }).keys ?? []) this.active.delete(key);
+    });
+  }
+
+  async create(tenant: TenantId, principal: Principal, input: NewSession, tx?: SqlExecutor): Promise<string> {
+    const ctx: RequestContext = { tenant, principal, requestId: newId(), tx };
+    const expiresAt = new Date(Date.now() + input.ttlSeconds * 1000).toISOString();
+    const body: Record<string, unknown> = { kind: input.kind, client: input.client, scope: input.scope, expires_at: expiresAt };
+    if (input.user) body.user = input.user;
+    if (input.app) body.app = input.app;
+    if (input.ip) body.ip = input.ip.slice(0, 64);
+    if (input.agent) body.agent = input.agent.slice(0, 512);
+    const doc = await this.engine.create(ctx, this.sessions, body, { system: input.refreshJti ? { refresh_jti: input.refreshJti } : {} });
+    return doc.id as string;
+  }
+
+  /** Throws a 401 unless the session exists, is not revoked and has not expired. */
+  async assertActive(tenant: TenantId, session: string): Promise<void> {
+    const key = `${tenant}:${session}`;
+    const now = Date.now();
+    const cachedUntil = this.active.get(key);
+    if (cachedUntil !== undefined && cachedUntil > now) return;
+    const result = await this.db.query<SessionRow>(
+      `SELECT (doc ? 'revoked_at') AS revoked, doc->>'expires_at' AS expires_at FROM c_identity_sessions
+       WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL`,
+      [tenant, session],
+    );
+    const row = result.rows[0];
+    const expires = row?.expires_at ? Date.parse(row.expires_at) : 0;
+    if (!row || row.revoked || expires <= now) {
+      this.active.delete(key);
+      throw new DomainError(ErrorCode.UNAUTHORIZED, 'The session has ended');
+    }
+    if (this.cacheMs > 0) this.active.set(key, Math.min(expires, now + this.cacheMs));
+  }
+
+  /** Revokes sessions and tells every node before returning. */
+  async revoke(tenant: TenantId, ids: string[], tx: SqlExecutor = this.db): Promise<number> {
+    if (ids.length === 0) return 0;
+    const result = await tx.query(
+      `UPDATE c_identity_sessions SET doc = doc || jsonb_build_object('revoked_at', $3::text, 'version', version + 1), version = version + 1
+       WHERE tenant_id = $1 AND id = ANY($2::text[]) AND NOT (doc ? 'revoked_at')`,
+      [tenant, ids, new Date().toISOString()],
+    );
+    const keys = ids.map((id) => `${tenant}:${id}`);
+    for (const key of keys) this.active.delete(key);
+    await this.bus.publish(REVOKED, { keys });
+    return result.rowCount;
+  }
+
+  /** "Sign out everywhere": every live session of a user. */
+  async revokeUser(tenant: TenantId, user: string): Promise<number> {
+    const result = await this.db.query<{ id: string }>(
+      `SELECT id FROM c_identity_sessions WHERE tenant_id = $1 AND doc->>'user' = $2 AND NOT (doc ? 'revoked_at')`,
+      [tenant, user],
+    );
+    return this.revoke(tenant, result.rows.map((r) => r.id));
+  }
+
+  /**
+   * Moves a session's refresh token from `presented` to `next` atomically. False means the
+   * presented token was already spent: a replay, so the caller revokes the session.
+   */
+  async rotateRefresh(tenant: TenantId, session: string, presented: string, next: string): Promise<boolean> {
+    const result = await this.db.query(
+      `UPDATE c_identity_sessions SET doc = doc || jsonb_build_object('refresh_jti', $4::text, 'version', version + 1), version = version + 1
+       WHERE tenant_id = $1 AND id = $2 AND doc->>'refresh_jti' = $3 AND NOT (doc ? 'revoked_at') AND deleted_at IS NULL`,
+      [tenant, session, presented, next],
+    );
+    return result.rowCount === 1;
+  }
+}
