@@ -10,7 +10,7 @@ import { verifyPassword } from './passwords.js';
 import { narrowScopes, parseScope } from './scopes.js';
 import type { SessionService } from './sessions.js';
 import type { TenantDirectory } from './tenants.js';
-import type { ClientRecord, IdentityDirectory, UserRecord } from './directory.js';
+import type { AppRecord, ClientRecord, IdentityDirectory, UserRecord } from './directory.js';
 import type { Throttle } from './throttle.js';
 import { newJti, type TokenService } from './tokens.js';
 
@@ -34,6 +34,15 @@ function str(body: Record<string, unknown>, name: string, required = true): stri
   }
   if (typeof value !== 'string' || value.length > 4096) throw bad(`${name} must be a string`);
   return value;
+}
+
+interface Issuance {
+  tenant: TenantId;
+  client: ClientRecord;
+  app?: AppRecord;
+  user?: UserRecord;
+  scope: string[];
+  strict: boolean;
 }
 
 export interface GrantDeps {
@@ -95,40 +104,56 @@ export class TokenGrants {
     const user = await this.deps.identities.userByLogin(tenant, username);
     const ok = await verifyPassword(password, user?.password);
     if (!ok || !user || (user.status ?? 'active') !== 'active') throw invalid('Invalid username or password');
-    return this.userTokens(request, tenant, client, user, str(request.body, 'scope', false));
+    return this.userTokens(request, await this.issuance(request, tenant, client, str(request.body, 'scope', false)), user);
   }
 
-  private async userTokens(request: TokenRequest, tenant: TenantId, client: ClientRecord, user: UserRecord, requested?: string): Promise<TokenResponse> {
-    const bound = client.scopes ?? [];
+  /** Client, optional app (`app_id`), narrowed scope and strictness of a token request. */
+  private async issuance(request: TokenRequest, tenant: TenantId, client: ClientRecord, requested?: string): Promise<Issuance> {
+    const appId = str(request.body, 'app_id', false);
+    let app: AppRecord | undefined;
+    if (appId) {
+      app = await this.deps.identities.app(tenant, appId);
+      if (!app || app.client !== client.id) throw invalid('Unknown app for this client');
+    }
+    const clientScopes = client.scopes ?? [];
+    const bound = app ? narrowScopes(app.scopes ?? [], clientScopes) : clientScopes;
     const scope = narrowScopes(requested ? parseScope(requested) : bound, bound);
+    const strict = request.body.strict === true || request.body.strict === 'true';
+    if (strict && !client.api_key_hash) throw bad('A strict token needs a client with an api key');
+    return { tenant, client, app, scope, strict };
+  }
+
+  private async userTokens(request: TokenRequest, issuance: Issuance, user: UserRecord): Promise<TokenResponse> {
     const refreshJti = newJti();
-    const principal = this.principal(client, user);
-    const session = await this.deps.sessions.create(tenant, principal, {
-      kind: 'login', user: user.id, client: client.id, scope: scope.join(' '), ttlSeconds: this.refreshTtl(client),
+    const { tenant, client, app, scope } = issuance;
+    const session = await this.deps.sessions.create(tenant, this.principal(client, user), {
+      kind: 'login', user: user.id, client: client.id, app: app?.id, scope: scope.join(' '), ttlSeconds: this.ttl(issuance, 'refresh'),
       ip: request.ip, agent: request.agent, refreshJti,
     });
-    return this.issue(tenant, client, user, scope, session, refreshJti);
+    return this.issue({ ...issuance, user }, session, refreshJti);
   }
 
   private principal(client: ClientRecord, user?: UserRecord): Principal {
     return { uid: user?.id, cid: client.id, coworkers: client.coworkers ?? [], subjects: user?.subjects ?? [], scope: client.scopes ?? [], groups: [] };
   }
 
-  private accessTtl(client: ClientRecord): number {
-    return Math.min(client.access_token_ttl ?? this.deps.config.accessTtlSeconds, this.deps.config.maxAccessTtlSeconds);
+  /** App over client over platform default, never above the platform maximum. */
+  private ttl({ client, app }: Issuance, kind: 'access' | 'refresh'): number {
+    const config = this.deps.config;
+    const asked = kind === 'access'
+      ? app?.access_token_ttl ?? client.access_token_ttl ?? config.accessTtlSeconds
+      : app?.refresh_token_ttl ?? client.refresh_token_ttl ?? config.refreshTtlSeconds;
+    return Math.min(asked, kind === 'access' ? config.maxAccessTtlSeconds : config.maxRefreshTtlSeconds);
   }
 
-  private refreshTtl(client: ClientRecord): number {
-    return Math.min(client.refresh_token_ttl ?? this.deps.config.refreshTtlSeconds, this.deps.config.maxRefreshTtlSeconds);
-  }
-
-  private async issue(tenant: TenantId, client: ClientRecord, user: UserRecord | undefined, scope: string[], session: string, refreshJti?: string): Promise<TokenResponse> {
-    const base = { tenant, session, client: client.id, coworkers: client.coworkers ?? [], scope, user: user?.id, subjects: user?.subjects };
-    const accessTtl = this.accessTtl(client);
+  private async issue(issuance: Issuance, session: string, refreshJti?: string): Promise<TokenResponse> {
+    const { tenant, client, app, user, scope, strict } = issuance;
+    const base = { tenant, session, client: client.id, coworkers: client.coworkers ?? [], scope, user: user?.id, app: app?.id, subjects: user?.subjects, strict };
+    const accessTtl = this.ttl(issuance, 'access');
     const access = await this.deps.tokens.sign(claimsFor({ ...base, type: 'access' }), accessTtl);
     const response: TokenResponse = { access_token: access.token, token_type: 'Bearer', expires_in: accessTtl, scope: scope.join(' '), session };
     if (refreshJti) {
-      response.refresh_token = (await this.deps.tokens.sign(claimsFor({ ...base, type: 'refresh' }), this.refreshTtl(client), refreshJti)).token;
+      response.refresh_token = (await this.deps.tokens.sign(claimsFor({ ...base, type: 'refresh' }), this.ttl(issuance, 'refresh'), refreshJti)).token;
     }
     return response;
   }
@@ -148,7 +173,8 @@ export class TokenGrants {
     });
     const user = claims.uid ? await this.deps.identities.user(tenant, claims.uid) : undefined;
     if (claims.uid && (!user || (user.status ?? 'active') !== 'active')) throw invalid('The user of this session is no longer active');
-    return this.issue(tenant, client, user, parseScope(claims.scope), claims.session, next);
+    const app = claims.aid ? await this.deps.identities.app(tenant, claims.aid) : undefined;
+    return this.issue({ tenant, client, app, user, scope: parseScope(claims.scope), strict: claims.strict === true }, claims.session, next);
   }
 
   private async clientCredentials(request: TokenRequest): Promise<TokenResponse> {
@@ -158,13 +184,12 @@ export class TokenGrants {
     this.deps.throttle.hit([`ip:${request.ip}`, `client:${tenant}:${clientId}`]);
     const client = await this.client(tenant, clientId, 'client_credentials');
     if (!(await verifyPassword(secret, client.secret))) throw invalid('Invalid client credentials');
-    const bound = client.scopes ?? [];
-    const requested = str(request.body, 'scope', false);
-    const scope = narrowScopes(requested ? parseScope(requested) : bound, bound);
+    const issuance = await this.issuance(request, tenant, client, str(request.body, 'scope', false));
     const session = await this.deps.sessions.create(tenant, this.principal(client), {
-      kind: 'client', client: client.id, scope: scope.join(' '), ttlSeconds: this.accessTtl(client), ip: request.ip, agent: request.agent,
+      kind: 'client', client: client.id, app: issuance.app?.id, scope: issuance.scope.join(' '), ttlSeconds: this.ttl(issuance, 'access'),
+      ip: request.ip, agent: request.agent,
     });
-    return this.issue(tenant, client, undefined, scope, session);
+    return this.issue(issuance, session);
   }
 
   private async authorizationCode(request: TokenRequest): Promise<TokenResponse> {
@@ -187,7 +212,7 @@ export class TokenGrants {
     const client = await this.client(tenant, clientId, 'authorization_code');
     const user = await this.deps.identities.user(tenant, grant.user_id);
     if (!user || (user.status ?? 'active') !== 'active') throw invalid('Invalid authorization code');
-    return this.userTokens(request, tenant, client, user, grant.scope);
+    return this.userTokens(request, await this.issuance(request, tenant, client, grant.scope), user);
   }
 
   /** Issues a one-time code for a signed-in user, a client and one of its redirect URIs (PKCE S256). */
