@@ -17,6 +17,9 @@ export function aptHooks(sessions: SessionService, defaultTtlSeconds: number): C
       const requested = typeof doc.scope === 'string' ? parseScope(doc.scope) : ctx.principal.scope;
       const scope = narrowScopes(requested, ctx.principal.scope);
       if (scope.length === 0) throw new DomainError(ErrorCode.FORBIDDEN, 'The APT scope is not covered by your own scope');
+      const foreign = ((doc.subjects as string[] | undefined) ?? []).find((subject) =>
+        !ctx.principal.subjects.includes(subject) && !ctx.principal.subjects.includes(`${subject}@${ctx.tenant}`));
+      if (foreign) throw new DomainError(ErrorCode.FORBIDDEN, `An APT cannot carry the subject ${foreign}, which you do not have`);
       const expiresAt = typeof doc.expires_at === 'string' ? Date.parse(doc.expires_at) : Date.now() + defaultTtlSeconds * 1000;
       const ttlSeconds = Math.floor((expiresAt - Date.now()) / 1000);
       if (!(ttlSeconds > 0)) throw new DomainError(ErrorCode.VALIDATION_FAILED, 'expires_at must be in the future', [{ path: 'expires_at', message: 'is in the past' }]);
