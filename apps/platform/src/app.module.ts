@@ -12,6 +12,8 @@ import { OpsController } from './ops/ops.controller.js';
 import { AUTHENTICATOR, CONFIG, IDENTITY, STORE } from './tokens.js';
 import { AuthController } from './auth/auth.controller.js';
 import { WellKnownController } from './auth/well-known.controller.js';
+import { MeController } from './auth/me.controller.js';
+import { ClientConfigController } from './auth/client-config.controller.js';
 
 export interface PlatformDeps {
   config: Config;
@@ -31,7 +33,7 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       // Ops and docs first: their static paths must not be read as /:service/:collection.
-      controllers: [OpsController, DocsController, AuthController, WellKnownController, CollectionsController],
+      controllers: [OpsController, DocsController, AuthController, WellKnownController, MeController, ClientConfigController, CollectionsController],
       providers: [
         { provide: CONFIG, useValue: deps.config },
         { provide: STORE, useValue: deps.store },

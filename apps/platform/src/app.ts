@@ -43,7 +43,7 @@ export async function createPlatform(config: Config, extra: { store?: Store; reg
   const adapter = new FastifyAdapter(fastifyOptions(config));
   installHttpEdges(adapter.getInstance() as unknown as FastifyInstance, metrics);
   const app = await NestFactory.create<NestFastifyApplication>(
-    PlatformModule.with({ config, store, registry, engine, authenticator: createAuthenticator(config, identity.authenticator), identity, metrics, lifecycle }),
+    PlatformModule.with({ config, store, registry, engine, authenticator: createAuthenticator(config, identity.authenticator, identity.oidc), identity, metrics, lifecycle }),
     adapter,
     { logger: config.logLevel === 'silent' ? false : ['error', 'warn'], bodyParser: true },
   );
@@ -59,6 +59,8 @@ export async function createPlatform(config: Config, extra: { store?: Store; reg
     close() {
       closing ??= (async () => {
         lifecycle.beginShutdown();
+        // Closing the server destroys sockets whose response has ended but not flushed yet.
+        await lifecycle.drain(2000);
         await app.close();
         await bus.close();
         if (!extra.store) await store.close();

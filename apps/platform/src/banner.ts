@@ -16,6 +16,11 @@ export function startBanner(config: Config, boot: BootstrapResult, url: string):
   } else {
     lines.push(`  admin:     ${boot.adminEmail} (password as printed on the first start, or STRATUM_ADMIN_PASSWORD)`);
   }
+  if (config.authProvider === 'oidc' && config.auth.oidc) {
+    lines.push(`  AUTH_PROVIDER=oidc: only access tokens of ${config.auth.oidc.issuer} for ${config.auth.oidc.audience} are accepted`);
+    lines.push(`    curl -s ${url}/me -H "Authorization: Bearer $PROVIDER_ACCESS_TOKEN"`);
+    return lines.join('\n');
+  }
   lines.push('  sign in:');
   lines.push(`    curl -s -X POST ${url}/auth/token -H 'content-type: application/json' \\`);
   lines.push(`      -d '{"grant_type":"password","username":"${boot.adminEmail}","password":"${password && boot.created?.generatedPassword ? password : '<password>'}"}'`);

@@ -118,6 +118,7 @@ CREATE INDEX IF NOT EXISTS "c_identity_users_doc" ON "c_identity_users" USING gi
 CREATE UNIQUE INDEX IF NOT EXISTS "c_identity_users_u_username" ON "c_identity_users" (tenant_id, ((doc->>'username') COLLATE "C")) WHERE deleted_at IS NULL;
 CREATE UNIQUE INDEX IF NOT EXISTS "c_identity_users_u_email" ON "c_identity_users" (tenant_id, ((doc->>'email') COLLATE "C")) WHERE deleted_at IS NULL;
 CREATE UNIQUE INDEX IF NOT EXISTS "c_identity_users_u_phone" ON "c_identity_users" (tenant_id, ((doc->>'phone') COLLATE "C")) WHERE deleted_at IS NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS "c_identity_users_u_external_id" ON "c_identity_users" (tenant_id, ((doc->>'external_id') COLLATE "C")) WHERE deleted_at IS NULL;
 CREATE INDEX IF NOT EXISTS "c_identity_users_i_status_created_at" ON "c_identity_users" (tenant_id, ((doc->>'status') COLLATE "C"), "created_at" DESC);
 
 -- identity/profiles: Profile data of users.

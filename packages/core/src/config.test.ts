@@ -44,3 +44,48 @@ test('limits are read from the environment and the default page never exceeds th
   assert.equal(config.limits.regexLength, 9);
   assert.equal(config.databaseUrl, 'postgres://u@h/db');
 });
+
+const OIDC = { AUTH_PROVIDER: 'oidc', OIDC_ISSUER: 'https://tenant.example.auth0.com/', OIDC_AUDIENCE: 'api://stratum' };
+
+test('AUTH_PROVIDER=oidc derives the JWKS URI from the issuer and grants no scope by default', () => {
+  const oidc = loadConfig(OIDC).auth.oidc!;
+  assert.equal(oidc.issuer, 'https://tenant.example.auth0.com/');
+  assert.equal(oidc.audience, 'api://stratum');
+  assert.equal(oidc.jwksUri, 'https://tenant.example.auth0.com/.well-known/jwks.json');
+  assert.deepEqual(oidc.scope, []);
+  assert.equal(oidc.clientId, undefined);
+  assert.equal(oidc.jwksCooldownSeconds, 30);
+  assert.equal(loadConfig({ ...OIDC, OIDC_ISSUER: 'https://idp.example.com/realms/a' }).auth.oidc!.jwksUri,
+    'https://idp.example.com/realms/a/.well-known/jwks.json');
+  assert.equal(loadConfig({}).auth.oidc, undefined);
+});
+
+test('OIDC_SCOPE, OIDC_CLIENT_ID, OIDC_JWKS_URI and the JWKS cooldown are read and validated', () => {
+  const oidc = loadConfig({
+    ...OIDC, OIDC_SCOPE: ' read:identity:users  write:career read:identity:users ', OIDC_CLIENT_ID: 'spa-123',
+    OIDC_JWKS_URI: 'https://keys.example.com/jwks', OIDC_JWKS_COOLDOWN_SECONDS: '0',
+  }).auth.oidc!;
+  assert.deepEqual(oidc.scope, ['read:identity:users', 'write:career']);
+  assert.equal(oidc.clientId, 'spa-123');
+  assert.equal(oidc.jwksUri, 'https://keys.example.com/jwks');
+  assert.equal(oidc.jwksCooldownSeconds, 0);
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ AUTH_PROVIDER: 'oidc' }, /needs OIDC_ISSUER and OIDC_AUDIENCE/],
+    [{ ...OIDC, OIDC_AUDIENCE: '' }, /needs OIDC_ISSUER and OIDC_AUDIENCE/],
+    [{ ...OIDC, OIDC_ISSUER: 'not a url' }, /OIDC_ISSUER is not a valid URL/],
+    [{ ...OIDC, OIDC_ISSUER: 'ftp://idp.example.com/' }, /OIDC_ISSUER must use https/],
+    [{ ...OIDC, OIDC_JWKS_URI: 'file:///etc/keys.json' }, /OIDC_JWKS_URI must use https/],
+    [{ ...OIDC, OIDC_SCOPE: 'whole' }, /OIDC_SCOPE cannot be whole/],
+    [{ ...OIDC, OIDC_SCOPE: 'read:identity:users admin' }, /OIDC_SCOPE has an invalid scope "admin"/],
+    [{ ...OIDC, OIDC_SCOPE: 'delete:identity' }, /OIDC_SCOPE has an invalid scope/],
+    [{ ...OIDC, OIDC_CLIENT_ID: 'has space' }, /OIDC_CLIENT_ID must be printable ASCII/],
+    [{ ...OIDC, OIDC_JWKS_COOLDOWN_SECONDS: '-1' }, /OIDC_JWKS_COOLDOWN_SECONDS must be an integer/],
+    [{ ...OIDC, OIDC_JWKS_COOLDOWN_SECONDS: '3601' }, /OIDC_JWKS_COOLDOWN_SECONDS must be between/],
+    [{ ...OIDC, NODE_ENV: 'production', OIDC_JWKS_URI: 'http://keys.example.com/jwks' }, /OIDC_JWKS_URI must use https:\/\/ when NODE_ENV=production/],
+    [{ ...OIDC, NODE_ENV: 'production', OIDC_ISSUER: 'http://idp.example.com/' }, /OIDC_JWKS_URI must use https:\/\/ when NODE_ENV=production/],
+  ];
+  for (const [env, message] of cases) {
+    assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
+  }
+  assert.equal(loadConfig({ ...OIDC, NODE_ENV: 'production' }).auth.oidc!.jwksUri, 'https://tenant.example.auth0.com/.well-known/jwks.json');
+});

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { isValidScope, parseScope } from './auth/scopes.js';
 
 export type AuthProvider = 'none' | 'internal' | 'oidc';
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -33,7 +34,22 @@ export interface AuthConfig {
   adminEmail: string;
   /** When absent, the first start generates one and prints it once. */
   adminPassword?: string;
-  oidc?: { issuer: string; audience: string; jwksUri: string };
+  oidc?: OidcConfig;
+}
+
+/** An external OpenID Connect provider whose access tokens this platform accepts (AUTH_PROVIDER=oidc). */
+export interface OidcConfig {
+  /** Expected `iss`, compared exactly (Auth0 issuers end with a slash). */
+  issuer: string;
+  /** Expected `aud`. */
+  audience: string;
+  jwksUri: string;
+  /** Scope of every OIDC principal (`OIDC_SCOPE`); empty by default: only `GET /me`. */
+  scope: string[];
+  /** Public client id a browser uses to sign in at the provider, shown by `GET /config`. */
+  clientId?: string;
+  /** Least time between two JWKS fetches caused by unknown key ids. */
+  jwksCooldownSeconds: number;
 }
 
 export interface Config {
@@ -115,7 +131,7 @@ export function loadConfig(env: Env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     nodeEnv,
     authProvider,
-    auth: authConfig(env, authProvider, port),
+    auth: authConfig(env, authProvider, port, nodeEnv),
     natsUrl: serviceUrl(env, 'NATS_URL', ['nats:', 'tls:']),
     redisUrl: serviceUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
     limits: {
@@ -149,22 +165,48 @@ function serviceUrl(env: Env, name: string, protocols: string[]): string | undef
 
 const DOMAIN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 
-function oidcConfig(env: Env): AuthConfig['oidc'] {
+function httpUrl(name: string, value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`${name} must use https:// or http://`);
+  return url;
+}
+
+/** Space-separated scopes an OIDC principal gets; `whole` is refused: name the collections. */
+function oidcScope(env: Env): string[] {
+  const scope = parseScope(env.OIDC_SCOPE);
+  for (const item of scope) {
+    if (item === 'whole') throw new ConfigError('OIDC_SCOPE cannot be whole: name the services or collections external users may use');
+    if (!isValidScope(item)) throw new ConfigError(`OIDC_SCOPE has an invalid scope ${JSON.stringify(item)}; use {read|write|manage}:{service}[:{collection}]`);
+  }
+  return [...new Set(scope)];
+}
+
+function oidcConfig(env: Env, nodeEnv: NodeEnv): OidcConfig {
   const issuer = env.OIDC_ISSUER;
   const audience = env.OIDC_AUDIENCE;
   if (!issuer || !audience) throw new ConfigError('AUTH_PROVIDER=oidc needs OIDC_ISSUER and OIDC_AUDIENCE');
-  const jwksUri = env.OIDC_JWKS_URI || new URL('.well-known/jwks.json', issuer.endsWith('/') ? issuer : `${issuer}/`).toString();
-  for (const [name, value] of [['OIDC_ISSUER', issuer], ['OIDC_JWKS_URI', jwksUri]]) {
-    try {
-      new URL(value);
-    } catch {
-      throw new ConfigError(`${name} is not a valid URL`);
-    }
+  const issuerUrl = httpUrl('OIDC_ISSUER', issuer);
+  const jwksUri = env.OIDC_JWKS_URI
+    ? httpUrl('OIDC_JWKS_URI', env.OIDC_JWKS_URI).toString()
+    : new URL('.well-known/jwks.json', issuerUrl.href.endsWith('/') ? issuerUrl : `${issuerUrl.href}/`).toString();
+  if (nodeEnv === 'production' && !jwksUri.startsWith('https:')) {
+    throw new ConfigError('OIDC_JWKS_URI must use https:// when NODE_ENV=production (keys fetched in clear can be swapped)');
   }
-  return { issuer, audience, jwksUri };
+  const clientId = env.OIDC_CLIENT_ID || undefined;
+  if (clientId !== undefined && !/^[\x21-\x7e]{1,256}$/.test(clientId)) throw new ConfigError('OIDC_CLIENT_ID must be printable ASCII without spaces');
+  return {
+    issuer, audience, jwksUri, clientId,
+    scope: oidcScope(env),
+    jwksCooldownSeconds: int(env, 'OIDC_JWKS_COOLDOWN_SECONDS', 30, 0, 3600),
+  };
 }
 
-function authConfig(env: Env, provider: AuthProvider, port: number): AuthConfig {
+function authConfig(env: Env, provider: AuthProvider, port: number, nodeEnv: NodeEnv): AuthConfig {
   const rootDomain = (env.STRATUM_ROOT_DOMAIN || 'localhost').toLowerCase();
   if (!DOMAIN.test(rootDomain)) throw new ConfigError(`STRATUM_ROOT_DOMAIN must be a domain name, got ${JSON.stringify(rootDomain)}`);
   const adminPassword = env.STRATUM_ADMIN_PASSWORD || undefined;
@@ -182,6 +224,6 @@ function authConfig(env: Env, provider: AuthProvider, port: number): AuthConfig 
     rootDomain,
     adminEmail: env.STRATUM_ADMIN_EMAIL || `admin@${rootDomain === 'localhost' ? 'example.com' : rootDomain}`,
     adminPassword,
-    oidc: provider === 'oidc' ? oidcConfig(env) : undefined,
+    oidc: provider === 'oidc' ? oidcConfig(env, nodeEnv) : undefined,
   };
 }

@@ -41,3 +41,6 @@ export * from './auth/throttle.js';
 export * from './auth/totp.js';
 export * from './auth/client-ops.js';
 export * from './auth/apts.js';
+export * from './auth/oidc.js';
+export * from './auth/oidc-authenticator.js';
+export * from './auth/external-users.js';

@@ -3,8 +3,9 @@ import { ErrorCode } from '@stratum/contracts';
 import { assertPlainObject, DomainError, verifyTotp, type Identity, type RequestContext } from '@stratum/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Ctx } from '../http/request-context.decorator.js';
-import { IDENTITY } from '../tokens.js';
+import { AUTHENTICATOR, IDENTITY } from '../tokens.js';
 import type { AuthenticatedRequest } from './auth.guard.js';
+import type { Authenticator } from './authenticator.js';
 import { basicCredentials } from './basic.js';
 import { Public } from './public.decorator.js';
 
@@ -21,7 +22,10 @@ function text(value: unknown, name: string): string {
 /** The auth endpoints of seed 003, plus RFC 7009 revocation and RFC 7662 introspection. */
 @Controller('auth')
 export class AuthController {
-  constructor(@Inject(IDENTITY) private readonly identity: Identity) {}
+  constructor(
+    @Inject(IDENTITY) private readonly identity: Identity,
+    @Inject(AUTHENTICATOR) private readonly authenticator: Authenticator,
+  ) {}
 
   @Public()
   @Post('token')
@@ -79,7 +83,8 @@ export class AuthController {
     const token = text(input.token, 'token');
     if (input.secret !== undefined) return { result: verifyTotp(token, text(input.secret, 'secret')) };
     try {
-      const auth = await this.identity.authenticator.authenticate({ authorization: `Bearer ${token}`, ip: req.ip });
+      // The deployment's own authenticator: under AUTH_PROVIDER=oidc, only the provider's tokens are valid here.
+      const auth = await this.authenticator.authenticate({ authorization: `Bearer ${token}`, ip: req.ip });
       return { result: auth !== null };
     } catch {
       return { result: false };
@@ -91,7 +96,7 @@ export class AuthController {
   @HttpCode(200)
   async authorize(@Ctx() ctx: RequestContext, @Body() raw: unknown) {
     if (!ctx.principal.uid) throw new DomainError(ErrorCode.FORBIDDEN, 'Only a signed-in user can authorize a client');
-    return { data: await this.identity.grants.issueCode(ctx.tenant, ctx.principal.uid, body(raw)) };
+    return { data: await this.identity.grants.issueCode(ctx.tenant, ctx.principal.uid, body(raw), ctx.principal.scope) };
   }
 
   @Public()

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { asTenantId, type Authenticated, type Config, type Credentials, type RequestAuthenticator } from '@stratum/core';
+import { asTenantId, type Authenticated, type Config, type Credentials, type OidcAuthenticator, type RequestAuthenticator } from '@stratum/core';
 
 export type { Authenticated } from '@stratum/core';
 
@@ -41,12 +41,16 @@ export class LocalDeveloperAuthenticator implements Authenticator {
   }
 }
 
-export function createAuthenticator(config: Config, real: RequestAuthenticator): Authenticator {
+/** The one authenticator of the deployment's AUTH_PROVIDER; `oidc` accepts external OIDC JWTs only. */
+export function createAuthenticator(config: Config, real: RequestAuthenticator, oidc?: OidcAuthenticator): Authenticator {
   switch (config.authProvider) {
     case 'none':
       return new LocalDeveloperAuthenticator(config, real);
     case 'internal':
       return real;
+    case 'oidc':
+      if (!oidc) throw new Error('AUTH_PROVIDER=oidc needs the OIDC authenticator');
+      return oidc;
     default:
       throw new Error(`AUTH_PROVIDER=${config.authProvider} is not available`);
   }
@@ -54,5 +58,9 @@ export function createAuthenticator(config: Config, real: RequestAuthenticator):
 
 export function credentialsOf(headers: IncomingHttpHeaders, ip: string): Credentials {
   const apiKey = headers['x-api-key'];
-  return { authorization: headers.authorization, apiKey: typeof apiKey === 'string' ? apiKey : undefined, ip };
+  const domain = headers['x-domain'];
+  return {
+    authorization: headers.authorization, apiKey: typeof apiKey === 'string' ? apiKey : undefined, ip,
+    domain: typeof domain === 'string' && domain !== '' ? domain : undefined,
+  };
 }

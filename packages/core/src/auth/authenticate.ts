@@ -3,8 +3,9 @@ import type { Principal, TenantId } from '../context.js';
 import { DomainError } from '../errors.js';
 import { hashToken } from '../collections/secrets.js';
 import type { SqlExecutor } from '../store/types.js';
-import type { ClientRecord, IdentityDirectory } from './directory.js';
+import type { IdentityDirectory } from './directory.js';
 import { ipAllowed } from './ip-allow.js';
+import type { ProviderPrincipal } from './oidc.js';
 import { principalFromClaims } from './principal.js';
 import { parseScope } from './scopes.js';
 import type { SessionService } from './sessions.js';
@@ -15,6 +16,8 @@ export interface Credentials {
   authorization?: string;
   apiKey?: string;
   ip: string;
+  /** `x-domain`: chooses the tenant where the credentials do not (external OIDC tokens). */
+  domain?: string;
 }
 
 export interface Authenticated {
@@ -22,6 +25,8 @@ export interface Authenticated {
   principal: Principal;
   kind: 'jwt' | 'apt' | 'api_key' | 'local' | 'oidc';
   claims?: TokenClaims;
+  /** Who the external provider says signed in (kind `oidc`). */
+  external?: ProviderPrincipal;
 }
 
 interface AptRow {
@@ -30,10 +35,10 @@ interface AptRow {
 
 const unauthorized = (message: string) => new DomainError(ErrorCode.UNAUTHORIZED, message);
 const forbidden = (message: string) => new DomainError(ErrorCode.FORBIDDEN, message);
+const active = (record: { status?: string } | undefined) => record !== undefined && (record.status ?? 'active') === 'active';
 
 /** Resolves a request's credentials (JWT, APT or client api key) to a tenant and a principal. */
 export class RequestAuthenticator {
-  private readonly clients = new Map<string, { client: ClientRecord; until: number }>();
   private readonly lastUsed = new Map<string, number>();
 
   constructor(
@@ -60,21 +65,15 @@ export class RequestAuthenticator {
     return { tenant, principal: principalFromClaims(claims), kind: 'jwt', claims };
   }
 
-  /** A strict token works only with its client's api key, from a whitelisted address. */
+  /**
+   * A strict token works only with its client's api key, from a whitelisted address. The client is
+   * read on every request: a rotated key or a changed whitelist applies at once.
+   */
   private async checkStrict(tenant: TenantId, clientId: string, credentials: Credentials): Promise<void> {
     if (!credentials.apiKey) throw forbidden('This token is strict: send its client\'s x-api-key');
-    const client = await this.client(tenant, clientId);
+    const client = await this.identities.client(tenant, clientId);
     if (!client?.api_key_hash || client.api_key_hash !== hashToken(credentials.apiKey)) throw forbidden('x-api-key does not belong to this token\'s client');
     if (!ipAllowed(credentials.ip, client.whitelist)) throw forbidden('This address is not on the client\'s whitelist');
-  }
-
-  private async client(tenant: TenantId, id: string): Promise<ClientRecord | undefined> {
-    const key = `${tenant}:${id}`;
-    const cached = this.clients.get(key);
-    if (cached && cached.until > Date.now()) return cached.client;
-    const client = await this.identities.client(tenant, id);
-    if (client) this.clients.set(key, { client, until: Date.now() + 5_000 });
-    return client;
   }
 
   private async credential(secret: string, kind: string): Promise<{ tenant: TenantId; subject: string } | undefined> {
@@ -95,13 +94,17 @@ export class RequestAuthenticator {
     await this.sessions.assertActive(found.tenant, apt.session);
     const clientId = apt.created_in ?? '';
     if (apt.strict) await this.checkStrict(found.tenant, clientId, credentials);
+    // An APT works only while the client it was made in and the user it acts for are active.
+    const client = await this.identities.client(found.tenant, clientId);
+    const uid = apt.owner && apt.owner !== clientId ? apt.owner : undefined;
+    const user = uid ? await this.identities.user(found.tenant, uid) : undefined;
+    if (!active(client) || (uid && !active(user))) throw unauthorized('The APT\'s client or user is no longer active');
     this.touch(found.tenant, apt.id);
-    const client = await this.client(found.tenant, clientId);
     return {
       tenant: found.tenant,
       kind: 'apt',
       principal: {
-        uid: apt.owner && apt.owner !== clientId ? apt.owner : undefined,
+        uid,
         cid: clientId,
         coworkers: [clientId, ...(client?.coworkers ?? [])],
         subjects: apt.subjects ?? [],

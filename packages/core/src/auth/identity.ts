@@ -7,8 +7,11 @@ import { aptHooks } from './apts.js';
 import { ClientOperations } from './client-ops.js';
 import { RequestAuthenticator } from './authenticate.js';
 import { IdentityDirectory } from './directory.js';
+import { ExternalUsers } from './external-users.js';
 import { TokenGrants } from './grants.js';
 import { KeyRing } from './keys.js';
+import { OidcVerifier } from './oidc.js';
+import { OidcAuthenticator } from './oidc-authenticator.js';
 import { SessionService } from './sessions.js';
 import { TenantDirectory } from './tenants.js';
 import { Throttle } from './throttle.js';
@@ -25,6 +28,10 @@ export interface Identity {
   grants: TokenGrants;
   authenticator: RequestAuthenticator;
   clients: ClientOperations;
+  /** Local users of external identities (seed 004 `GET /me`). */
+  externalUsers: ExternalUsers;
+  /** Set when AUTH_PROVIDER=oidc. */
+  oidc?: OidcAuthenticator;
 }
 
 /**
@@ -44,5 +51,10 @@ export async function createIdentity(config: Config, store: Store, registry: Col
   const authenticator = new RequestAuthenticator(store, tokens, sessions, tenants, identities);
   const clients = new ClientOperations(store, engine, registry, tokens, sessions, tenants, identities);
   engine.setHooks('auth/apts', aptHooks(sessions, APT_DEFAULT_TTL_SECONDS));
-  return { keys, tokens, sessions, tenants, identities, grants, authenticator, clients };
+  const oidcConfig = config.auth.oidc;
+  const externalUsers = new ExternalUsers(store, engine, registry, oidcConfig?.scope ?? []);
+  const oidc = oidcConfig
+    ? new OidcAuthenticator(new OidcVerifier(oidcConfig), externalUsers, tenants, { rootDomain: config.auth.rootDomain, scope: oidcConfig.scope })
+    : undefined;
+  return { keys, tokens, sessions, tenants, identities, grants, authenticator, clients, externalUsers, oidc };
 }

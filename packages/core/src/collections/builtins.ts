@@ -43,12 +43,16 @@ export const BUILTIN_COLLECTIONS: CollectionDefinition[] = [
     username: str, email: { type: 'string', maxLength: 320 }, phone: { type: 'string', maxLength: 32 }, name: str,
     password: { type: 'string', minLength: 8, maxLength: 256 }, subjects: strings,
     status: { type: 'string', enum: ['active', 'inactive', 'suspended', 'pending'] }, totp_secret: str,
+    picture: { type: 'string', maxLength: 2048 }, provider: str, last_seen_at: date,
+    // `<provider>:<sha256 hex of the provider's subject>`: the key of an external identity (seed 004).
+    external_id: str,
   }, {
-    writeOnly: ['password', 'totp_secret'], hashed: ['password'],
+    writeOnly: ['password', 'totp_secret'], hashed: ['password'], internal: ['external_id'],
     indexes: [
       { fields: { username: 1 }, unique: true },
       { fields: { email: 1 }, unique: true },
       { fields: { phone: 1 }, unique: true },
+      { fields: { external_id: 1 }, unique: true },
       { fields: { status: 1, created_at: -1 } },
     ],
   }),
