@@ -39,6 +39,7 @@ export class CollectionsController {
   async cursor(@Ctx() ctx: RequestContext, @Param('service') s: string, @Param('collection') c: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const options = parseReadOptions(queryOf(req), this.config.limits);
     const batches = this.engine.cursor(ctx, this.collection(s, c), options, includeDeleted(req));
+    this.lifecycle.track(reply.raw);
     await streamEvents(req, reply, batches, this.lifecycle.shutdown);
   }
 

@@ -1,6 +1,29 @@
-import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { ErrorCode } from '@stratum/contracts';
+import { DomainError } from '@stratum/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { mapError } from '../http/error-body.js';
+
+/**
+ * Resolves once the socket drained, closed or failed, or the server began shutting down, and
+ * removes every listener it added: one stream waits here many times, on a signal all share.
+ */
+function writableOrGone(raw: ServerResponse, shutdown: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      raw.off('drain', done);
+      raw.off('close', done);
+      raw.off('error', done);
+      shutdown.removeEventListener('abort', done);
+      resolve();
+    };
+    raw.on('drain', done);
+    raw.on('close', done);
+    raw.on('error', done);
+    shutdown.addEventListener('abort', done);
+    if (shutdown.aborted || raw.destroyed) done();
+  });
+}
 
 /**
  * Writes batches as server-sent events. The next batch is pulled only after the socket accepted
@@ -32,12 +55,15 @@ export async function streamEvents(
   try {
     while (!next.done && !closedOrShutdown()) {
       const chunk = next.value.map((doc) => `id: ${doc.id}\ndata: ${JSON.stringify(doc)}\n\n`).join('');
-      if (!raw.write(chunk)) await Promise.race([once(raw, 'drain'), once(raw, 'close'), once(shutdown, 'abort')]);
+      if (!raw.write(chunk)) await writableOrGone(raw, shutdown);
       if (closedOrShutdown()) break;
       next = await iterator.next();
     }
-    if (shutdown.aborted && !closed) raw.write(`event: error\ndata: ${JSON.stringify({ message: 'server is shutting down' })}\n\n`);
-    else if (!closed) raw.write('event: end\ndata: {}\n\n');
+    if (shutdown.aborted && !closed) {
+      // The one error shape (DESIGN 5.3), like any other error event.
+      const mapped = mapError(new DomainError(ErrorCode.UNAVAILABLE, 'The server is shutting down'), String(request.id));
+      raw.write(`event: error\ndata: ${JSON.stringify(mapped.body)}\n\n`);
+    } else if (!closed) raw.write('event: end\ndata: {}\n\n');
   } catch (error) {
     const mapped = mapError(error, String(request.id));
     request.log.error({ err: error }, 'cursor failed');

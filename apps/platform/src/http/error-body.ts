@@ -15,6 +15,8 @@ const FASTIFY_ERRORS: Record<string, { code: ErrorCode; message?: string }> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: ErrorCode.INVALID_JSON, message: 'The body is empty but content-type is application/json' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: ErrorCode.BAD_REQUEST, message: 'Content-Length does not match the body' },
   FST_ERR_CTP_INVALID_JSON_BODY: { code: ErrorCode.INVALID_JSON, message: 'The body is not valid JSON' },
+  FST_ERR_BAD_URL: { code: ErrorCode.BAD_REQUEST, message: 'The URL is not valid (bad percent-encoding)' },
+  FST_ERR_MAX_PARAM_LENGTH: { code: ErrorCode.BAD_REQUEST, message: 'A path segment is longer than the router accepts' },
 };
 
 const HTTP_CODES: Record<number, ErrorCode> = {

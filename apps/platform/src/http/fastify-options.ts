@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { LogController } from 'fastify';
+import { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import qs from 'qs';
 import type { Config } from '@stratum/core';
+import { sendError } from './send-error.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -28,6 +29,12 @@ export function fastifyOptions(config: Config) {
       // `query[status]=A` and `query[age][$gt]=5` as nested objects, with the same limits as JSON.
       querystringParser: (text: string) =>
         qs.parse(text, { depth: config.limits.queryDepth + 2, arrayLimit: config.limits.inItems, parameterLimit: 1000, allowPrototypes: false }),
+    },
+    // Bad percent-encoding and over-long path segments fail in the router, before any hook or
+    // Nest filter: without this they would leave in Fastify's own shape, without a request id.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      reply.header('x-request-id', String(request.id));
+      sendError(error, request, reply);
     },
     forceCloseConnections: 'idle' as const,
   };

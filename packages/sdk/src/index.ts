@@ -1,0 +1,7 @@
+export { createPlatformClient, PlatformClient, type RawRequest } from './client.js';
+export { CollectionClient, type CreateOptions, type CreateResult, type WithEtag, type WriteOptions } from './collection.js';
+export { PlatformError } from './errors.js';
+export { readSearch, type CountParams, type FindByIdParams, type FindParams, type PageParams } from './query.js';
+export { parseSse, type SseEvent } from './sse.js';
+export { ifMatchHeader, type ClientOptions, type PlatformResponse, type RequestOptions, type TokenSource } from './transport.js';
+export type * from './types.js';
