@@ -6,6 +6,9 @@ import { hashToken, newSecret } from '../collections/secrets.js';
 import type { SessionService } from './sessions.js';
 import { narrowScopes, parseScope } from './scopes.js';
 
+/** The fields that carry an APT's authority. */
+const FIXED = ['scope', 'subjects', 'strict', 'expires_at', 'session'];
+
 /**
  * APTs (seed 003): creating one mints `apt_…`, shown once and stored as a hash, with a session of
  * its own; deleting it revokes that session at once. A revoked APT cannot be restored.
@@ -39,6 +42,14 @@ export function aptHooks(sessions: SessionService, defaultTtlSeconds: number): C
     async afterDelete(ctx: RequestContext, doc) {
       if (typeof doc.session === 'string') await sessions.revoke(ctx.tenant, [doc.session], ctx.tx);
       await ctx.tx!.query("DELETE FROM stratum_credentials WHERE tenant_id = $1 AND subject_id = $2 AND kind = 'apt'", [ctx.tenant, doc.id]);
+    },
+    /** What an APT may do is fixed when it is minted: a PATCH could otherwise raise its scope past its creator's. */
+    beforeUpdate(_ctx, { set, unset }) {
+      const fixed = [...Object.keys(set), ...unset].find((field) => FIXED.includes(field));
+      if (fixed) {
+        throw new DomainError(ErrorCode.BAD_REQUEST, `${fixed} of an APT is fixed when it is created; create a new APT instead`,
+          [{ path: fixed, message: 'is fixed at creation' }]);
+      }
     },
     async beforeRestore() {
       throw new DomainError(ErrorCode.CONFLICT, 'A deleted APT is revoked for good; create a new one');

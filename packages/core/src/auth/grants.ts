@@ -7,7 +7,7 @@ import type { SqlExecutor } from '../store/types.js';
 import { hashToken } from '../collections/secrets.js';
 import { claimsFor } from './principal.js';
 import { verifyPassword } from './passwords.js';
-import { narrowScopes, parseScope } from './scopes.js';
+import { intersectScopes, narrowScopes, parseScope } from './scopes.js';
 import type { SessionService } from './sessions.js';
 import type { TenantDirectory } from './tenants.js';
 import type { AppRecord, ClientRecord, IdentityDirectory, UserRecord } from './directory.js';
@@ -174,7 +174,10 @@ export class TokenGrants {
     const user = claims.uid ? await this.deps.identities.user(tenant, claims.uid) : undefined;
     if (claims.uid && (!user || (user.status ?? 'active') !== 'active')) throw invalid('The user of this session is no longer active');
     const app = claims.aid ? await this.deps.identities.app(tenant, claims.aid) : undefined;
-    return this.issue({ tenant, client, app, user, scope: parseScope(claims.scope), strict: claims.strict === true }, claims.session, next);
+    // Within what the client (and app) allow now: narrowing a client reaches its running sessions.
+    const bound = app ? narrowScopes(app.scopes ?? [], client.scopes ?? []) : client.scopes ?? [];
+    const scope = narrowScopes(parseScope(claims.scope), bound);
+    return this.issue({ tenant, client, app, user, scope, strict: claims.strict === true }, claims.session, next);
   }
 
   private async clientCredentials(request: TokenRequest): Promise<TokenResponse> {
@@ -210,13 +213,19 @@ export class TokenGrants {
     }
     const tenant = (await this.deps.tenants.require(grant.tenant_id)).id;
     const client = await this.client(tenant, clientId, 'authorization_code');
+    const secret = request.basic?.secret ?? str(request.body, 'client_secret', false);
+    if (secret !== undefined && !(await verifyPassword(secret, client.secret))) throw invalid('Invalid client credentials');
     const user = await this.deps.identities.user(tenant, grant.user_id);
     if (!user || (user.status ?? 'active') !== 'active') throw invalid('Invalid authorization code');
     return this.userTokens(request, await this.issuance(request, tenant, client, grant.scope), user);
   }
 
-  /** Issues a one-time code for a signed-in user, a client and one of its redirect URIs (PKCE S256). */
-  async issueCode(tenant: TenantId, user: string, input: Record<string, unknown>): Promise<{ code: string; redirect_uri: string; state?: string }> {
+  /**
+   * Issues a one-time code for a signed-in user, a client and one of its redirect URIs (PKCE S256).
+   * The code's scope stays within both the client's and the caller's own (`callerScope`), so a
+   * narrow token (an APT, say) cannot mint a wider one through a broad client.
+   */
+  async issueCode(tenant: TenantId, user: string, input: Record<string, unknown>, callerScope: readonly string[]): Promise<{ code: string; redirect_uri: string; state?: string }> {
     const clientId = str(input, 'client_id')!;
     const redirectUri = str(input, 'redirect_uri')!;
     const challenge = str(input, 'code_challenge')!;
@@ -227,7 +236,9 @@ export class TokenGrants {
     if (!(client.redirect_uris ?? []).includes(redirectUri)) throw bad('redirect_uri is not registered for this client');
     const bound = client.scopes ?? [];
     const requested = str(input, 'scope', false);
-    const scope = narrowScopes(requested ? parseScope(requested) : bound, bound).join(' ');
+    const scope = intersectScopes(narrowScopes(requested ? parseScope(requested) : bound, bound), callerScope).join(' ');
+    // An empty scope would mean "the client's own" at the exchange.
+    if (scope === '') throw new DomainError(ErrorCode.FORBIDDEN, 'None of the requested scope is within both the client\'s scope and yours');
     const code = randomBytes(32).toString('base64url');
     await this.deps.db.query(
       `INSERT INTO stratum_auth_codes (hash, tenant_id, user_id, client_id, redirect_uri, scope, code_challenge, code_challenge_method, expires_at)

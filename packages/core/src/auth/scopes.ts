@@ -41,3 +41,8 @@ export function narrowScopes(requested: readonly string[], bound: readonly strin
     return scopeAllows(bound, level as ScopeLevel, service, collection ?? '*') || bound.includes(scope);
   });
 }
+
+/** What two scope lists both allow: each one's scopes that the other covers. */
+export function intersectScopes(a: readonly string[], b: readonly string[]): string[] {
+  return [...new Set([...narrowScopes(a, b), ...narrowScopes(b, a)])];
+}

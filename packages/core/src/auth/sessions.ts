@@ -3,11 +3,14 @@ import type { Principal, RequestContext, TenantId } from '../context.js';
 import { DomainError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Bus } from '../bus/bus.js';
-import type { CollectionEngine } from '../collections/engine.js';
+import type { CollectionEngine, CollectionHooks } from '../collections/engine.js';
 import type { CollectionRegistry, RegisteredCollection } from '../collections/registry.js';
 import type { SqlExecutor } from '../store/types.js';
 
 const REVOKED = 'stratum.internal.sessions.revoked';
+
+/** What a session grants and until when. */
+const FIXED = ['user', 'client', 'app', 'kind', 'scope', 'expires_at', 'revoked_at', 'ip', 'agent'];
 
 export interface NewSession {
   kind: 'login' | 'client' | 'apt';
@@ -43,6 +46,26 @@ export class SessionService {
     bus.subscribe(REVOKED, (data) => {
       for (const key of (data as { keys?: string[] }).keys ?? []) this.active.delete(key);
     });
+    engine.setHooks('identity/sessions', this.hooks());
+  }
+
+  /**
+   * Through the collection API a session can be ended (DELETE, on every node at once) but never
+   * revived, extended or widened: only the platform changes what a session grants.
+   */
+  private hooks(): CollectionHooks {
+    return {
+      beforeUpdate: (_ctx, { set, unset }) => {
+        const fixed = [...Object.keys(set), ...unset].find((field) => FIXED.includes(field));
+        if (fixed) throw new DomainError(ErrorCode.BAD_REQUEST, `${fixed} of a session is set by the platform`, [{ path: fixed, message: 'is fixed' }]);
+      },
+      afterDelete: async (ctx, doc) => {
+        await this.announce(ctx.tenant, [doc.id as string]);
+      },
+      beforeRestore: async () => {
+        throw new DomainError(ErrorCode.CONFLICT, 'An ended session cannot be restored; sign in again');
+      },
+    };
   }
 
   async create(tenant: TenantId, principal: Principal, input: NewSession, tx?: SqlExecutor): Promise<string> {
@@ -85,10 +108,15 @@ export class SessionService {
        WHERE tenant_id = $1 AND id = ANY($2::text[]) AND NOT (doc ? 'revoked_at')`,
       [tenant, ids, new Date().toISOString()],
     );
+    await this.announce(tenant, ids);
+    return result.rowCount;
+  }
+
+  /** Forgets sessions cached as active, here and, over the bus, on every node. */
+  private async announce(tenant: TenantId, ids: string[]): Promise<void> {
     const keys = ids.map((id) => `${tenant}:${id}`);
     for (const key of keys) this.active.delete(key);
     await this.bus.publish(REVOKED, { keys });
-    return result.rowCount;
   }
 
   /** "Sign out everywhere": every live session of a user. */

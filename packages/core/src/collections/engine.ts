@@ -34,6 +34,8 @@ export interface CollectionHooks {
   /** Returns fields shown once in the create response (a freshly minted secret). */
   afterCreate?(ctx: RequestContext, doc: Doc): Promise<Record<string, unknown> | void>;
   afterDelete?(ctx: RequestContext, doc: Doc, destroyed: boolean): Promise<void>;
+  /** Sees a caller's patch (PATCH /:id and PATCH /bulk) before anything is written; throws to refuse it. */
+  beforeUpdate?(ctx: RequestContext, change: { set: Record<string, unknown>; unset: string[] }): void;
   beforeRestore?(ctx: RequestContext, doc: Doc): Promise<void>;
 }
 
@@ -157,6 +159,7 @@ export class CollectionEngine {
   async updateById(ctx: RequestContext, reg: RegisteredCollection, id: string, body: unknown, options: WriteOptions = {}): Promise<Record<string, unknown>> {
     const internalOnly = options.system !== undefined && body !== null && typeof body === 'object' && Object.keys(body).length === 0;
     const { set, unset } = internalOnly ? { set: {}, unset: [] } : reg.body.patch(body);
+    if (!internalOnly) this.hooks.get(reg.path)?.beforeUpdate?.(ctx, { set, unset });
     const hashed = { ...(await hashFields(reg, set)), ...options.system };
     return this.modify(ctx, reg, id, options, (doc, stamp) => patchDocument(doc, hashed, unset, ctx.principal, stamp));
   }
@@ -190,6 +193,7 @@ export class CollectionEngine {
   /** PATCH /bulk: one statement, so the filter and the update see the same rows. */
   async updateBulk(ctx: RequestContext, reg: RegisteredCollection, filter: Filter, body: unknown): Promise<number> {
     const { set, unset } = reg.body.patch(body);
+    this.hooks.get(reg.path)?.beforeUpdate?.(ctx, { set, unset });
     const hashed = await hashFields(reg, set);
     const stamp = stampOf(ctx.principal);
     if (hashed.clients) hashed.clients = [...new Set([...(hashed.clients as string[]), ctx.principal.cid, ...ctx.principal.coworkers])];
