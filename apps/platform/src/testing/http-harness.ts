@@ -20,7 +20,7 @@ export interface Running {
 
 /** Starts the real platform on an opened store; `env` adds configuration (e.g. BODY_LIMIT). */
 export async function startPlatform(shape: StoreShape['name'], store: Store, env: Record<string, string> = {}): Promise<Running> {
-  const config = loadConfig({ STRATUM_DATA_DIR: 'memory://', LOG_LEVEL: 'silent', NODE_ENV: 'test', ...env });
+  const config = loadConfig({ AUTH_PROVIDER: 'none', STRATUM_DATA_DIR: 'memory://', LOG_LEVEL: 'silent', NODE_ENV: 'test', ...env });
   const platform = await createPlatform(config, { store });
   await platform.app.listen(0, '127.0.0.1');
   const { port } = platform.app.getHttpServer().address() as AddressInfo;
