@@ -32,6 +32,34 @@ const TYPE_CODES: Record<number, string> = { 1: 'number', 2: 'string', 3: 'objec
 
 const notOperatorKey = (key: string) => !key.startsWith('$');
 
+/**
+ * In lax mode a comparison unwraps an array operand, so `$.a ? (@ == 1)` would also look inside
+ * arrays nested in `a`; MongoDB looks one level deep only. Every test on `@` starts with this.
+ */
+const NOT_ARRAY = '@.type() != "array"';
+const CAST = { string: 'text', number: 'numeric' } as const;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * PostgreSQL cannot hold NUL or lone surrogates in text, JSON or jsonpath: a filter containing
+ * them anywhere (keys, values, patterns) is refused before any SQL is built. Iterative, so a
+ * deeply nested filter cannot exhaust the stack here.
+ */
+function assertStorableText(filter: unknown): void {
+  const stack: unknown[] = [filter];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) throw badQuery('strings in a query cannot contain NUL');
+      if (LONE_SURROGATE.test(value)) throw badQuery('strings in a query must be well-formed Unicode');
+    } else if (Array.isArray(value)) {
+      stack.push(...value);
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) stack.push(key, item);
+    }
+  }
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -62,14 +90,19 @@ export class FilterCompiler {
   ) {}
 
   compile(filter: unknown, root = 'doc'): string {
+    assertStorableText(filter);
     return this.filter(filter, root, 0);
+  }
+
+  private checkDepth(depth: number): void {
+    if (depth > this.limits.queryDepth) {
+      throw new DomainError(ErrorCode.QUERY_TOO_COMPLEX, `the filter is nested deeper than ${this.limits.queryDepth} levels`);
+    }
   }
 
   private filter(filter: unknown, root: string, depth: number): string {
     if (!isPlainObject(filter)) throw badQuery('a filter must be a JSON object');
-    if (depth > this.limits.queryDepth) {
-      throw new DomainError(ErrorCode.QUERY_TOO_COMPLEX, `the filter is nested deeper than ${this.limits.queryDepth} levels`);
-    }
+    this.checkDepth(depth);
     const parts: string[] = [];
     for (const [key, value] of Object.entries(filter)) {
       if (key.startsWith('$')) parts.push(this.logical(key, value, root, depth));
@@ -101,6 +134,7 @@ export class FilterCompiler {
   }
 
   private operators(segments: string[], ops: Record<string, unknown>, root: string, depth: number): string {
+    this.checkDepth(depth);
     const parts: string[] = [];
     for (const [op, operand] of Object.entries(ops)) {
       if (!FIELD_OPERATORS.has(op)) {
@@ -163,11 +197,30 @@ export class FilterCompiler {
 
   private eq(segments: string[], value: unknown, root: string): string {
     const fast = this.fast(segments, root);
-    if (fast && typeof value === fast.type) return `(${fast.sql} = ${this.params.add(value)})`;
+    if (fast && typeof value === fast.type) return `(${fast.sql} = ${this.params.add(value)}::${CAST[fast.type]})`;
     const path = jsonPath(segments);
-    if (value === null) return `(NOT ${this.pathExists(root, path)} OR ${this.pathExists(root, `${path} ? (@ == null)`)})`;
-    if (isScalar(value)) return this.pathExists(root, `${path} ? (@ == ${jsonLiteral(value)})`);
+    if (value === null) return this.eqNull(segments, root);
+    if (isScalar(value)) return this.pathExists(root, `${path} ? (${NOT_ARRAY} && @ == ${jsonLiteral(value)})`);
     return this.eqDocument(path, value, root);
+  }
+
+  /**
+   * Equality with null, as MongoDB has it: the value is null (or an array holding null), or the
+   * path is missing, where missing also means a scalar met on the way (`a: 5` for `a.b`) or an
+   * object element of an array without the next key. Scalar elements of an array and empty
+   * arrays are not "missing" (jstests/core/dotted_path_in_null.js).
+   */
+  private eqNull(segments: string[], root: string): string {
+    const parts = [
+      `NOT ${this.pathExists(root, jsonPath(segments.slice(0, 1)))}`,
+      this.pathExists(root, `${jsonPath(segments)} ? (${NOT_ARRAY} && @ == null)`),
+    ];
+    for (let k = 1; k < segments.length; k++) {
+      const parent = jsonPath(segments.slice(0, k));
+      parts.push(this.pathExists(root, `${parent}.type() ? (@ != "object" && @ != "array")`));
+      parts.push(this.pathExists(root, `${parent} ? (@.type() == "object" && !exists(@.${JSON.stringify(segments[k])}))`));
+    }
+    return `(${parts.join(' OR ')})`;
   }
 
   /** Equality with an object or array: the value itself, or an element of an array there. */
@@ -186,7 +239,7 @@ export class FilterCompiler {
     const path = jsonPath(segments);
     const scalars = values.filter((v) => isScalar(v) && v !== null) as Scalar[];
     const parts: string[] = [];
-    if (scalars.length > 0) parts.push(this.pathExists(root, `${path} ? (${scalars.map((s) => `@ == ${jsonLiteral(s)}`).join(' || ')})`));
+    if (scalars.length > 0) parts.push(this.pathExists(root, `${path} ? (${NOT_ARRAY} && (${scalars.map((s) => `@ == ${jsonLiteral(s)}`).join(' || ')}))`));
     if (values.includes(null)) parts.push(this.eq(segments, null, root));
     for (const v of values) if (!isScalar(v)) parts.push(this.eqDocument(path, v, root));
     return parts.length === 1 ? parts[0] : `(${parts.join(' OR ')})`;
@@ -197,8 +250,8 @@ export class FilterCompiler {
       throw badQuery(`${op} on ${segments.join('.')} needs a number or a string`);
     }
     const fast = this.fast(segments, root);
-    if (fast && typeof value === fast.type) return `(${fast.sql} ${RANGE[op]} ${this.params.add(value)})`;
-    return this.pathExists(root, `${jsonPath(segments)} ? (@ ${RANGE[op]} ${jsonLiteral(value)})`);
+    if (fast && typeof value === fast.type) return `(${fast.sql} ${RANGE[op]} ${this.params.add(value)}::${CAST[fast.type]})`;
+    return this.pathExists(root, `${jsonPath(segments)} ? (${NOT_ARRAY} && @ ${RANGE[op]} ${jsonLiteral(value)})`);
   }
 
   private exists(segments: string[], operand: unknown, root: string): string {
@@ -210,7 +263,7 @@ export class FilterCompiler {
   private regex(segments: string[], pattern: unknown, options: unknown, root: string): string {
     if (typeof pattern !== 'string') throw badQuery(`$regex on ${segments.join('.')} must be a string`);
     if (options !== undefined && typeof options !== 'string') throw badQuery('$options must be a string');
-    return this.pathExists(root, `${jsonPath(segments)} ? (${regexPredicate(pattern, options ?? '', this.limits.regexLength)})`);
+    return this.pathExists(root, `${jsonPath(segments)} ? (${NOT_ARRAY} && ${regexPredicate(pattern, options ?? '', this.limits.regexLength)})`);
   }
 
   /** Values at the path without unwrapping a final array: `$size`, `$elemMatch`, `$type: array`. */
@@ -235,13 +288,7 @@ export class FilterCompiler {
 
   /** Operators applied to an array element itself: the element is the root and the path is empty. */
   private elementOperators(ops: Record<string, unknown>, root: string, depth: number): string {
-    const parts: string[] = [];
-    for (const [op, operand] of Object.entries(ops)) {
-      if (!FIELD_OPERATORS.has(op)) throw new DomainError(ErrorCode.QUERY_OPERATOR_NOT_ALLOWED, `query operator ${op} is not allowed`);
-      if (op === '$options') continue;
-      parts.push(this.operator([], op, operand, ops, root, depth));
-    }
-    return parts.length === 1 ? parts[0] : `(${parts.join(' AND ')})`;
+    return this.operators([], ops, root, depth);
   }
 
   private size(segments: string[], operand: unknown, root: string): string {
@@ -276,8 +323,10 @@ export class FilterCompiler {
     if (!Array.isArray(operand) || operand.length !== 2 || !operand.every((n) => typeof n === 'number' && Number.isFinite(n))) {
       throw badQuery(`$mod on ${segments.join('.')} must be [divisor, remainder]`);
     }
-    const [divisor, remainder] = operand as number[];
+    // MongoDB truncates the divisor, the remainder and the value towards zero (64-bit integers).
+    const [divisor, remainder] = (operand as number[]).map(Math.trunc);
     if (divisor === 0) throw badQuery('$mod divisor cannot be 0');
-    return this.pathExists(root, `${jsonPath(segments)} ? (@.type() == "number" && @ % ${jsonLiteral(divisor)} == ${jsonLiteral(remainder)})`);
+    const mod = (v: string) => `${v} % ${jsonLiteral(divisor)} == ${jsonLiteral(remainder)}`;
+    return this.pathExists(root, `${jsonPath(segments)} ? (@.type() == "number" && ((@ >= 0 && ${mod('@.floor()')}) || (@ < 0 && ${mod('@.ceiling()')})))`);
   }
 }
