@@ -98,6 +98,8 @@ for (const shape of storeShapes()) {
       await rejects(engine.updateById(ctx, users, doc.id as string, { status: 'dancing' }), 'VALIDATION_FAILED');
       await rejects(engine.updateById(ctx, users, doc.id as string, {}), 'BAD_REQUEST');
       await rejects(engine.create(ctx, users, { username: 'nul\u0000' }), 'BAD_REQUEST');
+      await rejects(engine.create(ctx, users, { username: 'half \ud800 pair' }), 'BAD_REQUEST');
+      await rejects(engine.create(ctx, users, { props: { ['key\udc00']: 1 } }), 'BAD_REQUEST');
     });
 
     test('a bulk create is all or nothing', async () => {

@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import formatsModule from 'ajv-formats';
 import { COMPUTED_FIELDS, ErrorCode, WRITABLE_CORE_FIELDS, type ErrorDetail } from '@stratum/contracts';
 import { DomainError } from '../errors.js';
+import { findUnstorableText } from '../storable.js';
 import type { CollectionDefinition, JsonSchema } from './definition.js';
 
 const addFormats = formatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -44,17 +45,11 @@ export function assertPlainObject(value: unknown, what: string): asserts value i
   }
 }
 
-/** PostgreSQL cannot store NUL in text or JSON; refuse it up front with the path. */
-export function assertNoNul(value: unknown, path = ''): void {
-  if (typeof value === 'string') {
-    if (value.includes('\u0000')) throw new DomainError(ErrorCode.BAD_REQUEST, `${path || 'value'} contains a NUL character`);
-  } else if (Array.isArray(value)) {
-    value.forEach((item, i) => assertNoNul(item, `${path}.${i}`));
-  } else if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      if (key.includes('\u0000')) throw new DomainError(ErrorCode.BAD_REQUEST, `a field name under ${path || 'the body'} contains a NUL character`);
-      assertNoNul(item, path ? `${path}.${key}` : key);
-    }
+/** PostgreSQL cannot store NUL or lone surrogates in JSON; refuse them up front with the path. */
+export function assertNoNul(value: unknown): void {
+  const found = findUnstorableText(value);
+  if (found) {
+    throw new DomainError(ErrorCode.BAD_REQUEST, `${found.path || 'the body'} ${found.reason}`, [{ path: found.path, message: found.reason }]);
   }
 }
 

@@ -1,5 +1,6 @@
 import { ErrorCode } from '@stratum/contracts';
 import { DomainError, badQuery } from '../errors.js';
+import { findUnstorableText } from '../storable.js';
 import { isScalar, jsonLiteral, jsonPath, regexPredicate, type Scalar } from './jsonpath.js';
 import type { SqlParams } from './params.js';
 
@@ -38,26 +39,10 @@ const notOperatorKey = (key: string) => !key.startsWith('$');
  */
 const NOT_ARRAY = '@.type() != "array"';
 const CAST = { string: 'text', number: 'numeric' } as const;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/**
- * PostgreSQL cannot hold NUL or lone surrogates in text, JSON or jsonpath: a filter containing
- * them anywhere (keys, values, patterns) is refused before any SQL is built. Iterative, so a
- * deeply nested filter cannot exhaust the stack here.
- */
+/** A filter with NUL or lone surrogates anywhere is refused before any SQL is built. */
 function assertStorableText(filter: unknown): void {
-  const stack: unknown[] = [filter];
-  while (stack.length > 0) {
-    const value = stack.pop();
-    if (typeof value === 'string') {
-      if (value.includes('\u0000')) throw badQuery('strings in a query cannot contain NUL');
-      if (LONE_SURROGATE.test(value)) throw badQuery('strings in a query must be well-formed Unicode');
-    } else if (Array.isArray(value)) {
-      stack.push(...value);
-    } else if (value !== null && typeof value === 'object') {
-      for (const [key, item] of Object.entries(value)) stack.push(key, item);
-    }
-  }
+  const found = findUnstorableText(filter);
+  if (found) throw badQuery(`the query ${found.path ? `at ${found.path} ` : ''}${found.reason}`);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
