@@ -1,33 +1,42 @@
 // Command-line and environment options of `npm run bench`.
 export const SHAPES = ['embedded', 'postgres', 'ceiling'];
+export const WORKLOAD_IDS = ['W1', 'W2', 'W3'];
 
 const HELP = `usage: npm run bench -- [options]
 
   --shape <list>        shapes to run, comma-separated: embedded, postgres, ceiling (default: all)
+  --workload <list>     workloads to run, comma-separated: W1, W2, W3 (default: all)
   --duration <s>        measured seconds per workload (default 8, env BENCH_DURATION)
   --warmup <s>          unmeasured seconds before each workload (default 2, env BENCH_WARMUP)
+  --rounds <n>          repeat every workload n times and report the median run (default 1, env BENCH_ROUNDS)
   --connections <n>     concurrent connections (default 20, env BENCH_CONNECTIONS)
   --users <n>           users seeded before the workloads (default 10000, env BENCH_USERS)
   --quick               short run: 3 s per workload, 1 s warm-up, 2000 users
-  --profile             run the platform under node --cpu-prof (profiles in bench/results/profiles)
+  --profile             run each server under node --cpu-prof (profiles in bench/results/profiles)
   --help                this text
 
 PostgreSQL: BENCH_DATABASE_URL, else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres
 is used to (re)create the database stratum_bench; without a reachable server the postgres and
 ceiling shapes are skipped.`;
 
+function usage(message) {
+  const error = new Error(message);
+  error.usage = true;
+  return error;
+}
+
 function positive(name, raw) {
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${JSON.stringify(raw)}`);
+  if (!Number.isFinite(value) || value <= 0) throw usage(`${name} must be a positive number, got ${JSON.stringify(raw)}`);
   return value;
 }
 
-function parseShapes(raw) {
-  const shapes = String(raw).split(',').map((s) => s.trim()).filter(Boolean);
-  for (const shape of shapes) {
-    if (!SHAPES.includes(shape)) throw new Error(`unknown shape ${JSON.stringify(shape)}; use ${SHAPES.join(', ')}`);
+function parseList(name, raw, allowed) {
+  const picked = String(raw).split(',').map((s) => s.trim()).filter(Boolean);
+  for (const item of picked) {
+    if (!allowed.includes(item)) throw usage(`unknown ${name} ${JSON.stringify(item)}; use ${allowed.join(', ')}`);
   }
-  return SHAPES.filter((s) => shapes.includes(s));
+  return allowed.filter((s) => picked.includes(s));
 }
 
 /** Reads `--name value` and `--name=value` pairs; flags without a value are `true`. */
@@ -35,7 +44,7 @@ function readArgs(argv) {
   const args = {};
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i];
-    if (!token.startsWith('--')) throw new Error(`unexpected argument ${JSON.stringify(token)}`);
+    if (!token.startsWith('--')) throw usage(`unexpected argument ${JSON.stringify(token)}`);
     const [name, inline] = token.slice(2).split(/=(.*)/s);
     if (inline !== undefined) args[name] = inline;
     else if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) args[name] = argv[++i];
@@ -46,15 +55,17 @@ function readArgs(argv) {
 
 export function parseOptions(argv, env) {
   const args = readArgs(argv);
-  const known = ['shape', 'duration', 'warmup', 'connections', 'users', 'quick', 'profile', 'help'];
+  const known = ['shape', 'workload', 'rounds', 'duration', 'warmup', 'connections', 'users', 'quick', 'profile', 'help'];
   const unknown = Object.keys(args).find((k) => !known.includes(k));
-  if (unknown) throw new Error(`unknown option --${unknown}\n\n${HELP}`);
+  if (unknown) throw usage(`unknown option --${unknown}\n\n${HELP}`);
   if (args.help) return { help: HELP };
   const quick = args.quick === true;
   return {
-    shapes: args.shape ? parseShapes(args.shape) : [...SHAPES],
+    shapes: args.shape ? parseList('shape', args.shape, SHAPES) : [...SHAPES],
+    workloads: args.workload ? parseList('workload', args.workload, WORKLOAD_IDS) : [...WORKLOAD_IDS],
     duration: positive('duration', args.duration ?? env.BENCH_DURATION ?? (quick ? 3 : 8)),
     warmup: Number(args.warmup ?? env.BENCH_WARMUP ?? (quick ? 1 : 2)),
+    rounds: Math.round(positive('rounds', args.rounds ?? env.BENCH_ROUNDS ?? 1)),
     connections: Math.round(positive('connections', args.connections ?? env.BENCH_CONNECTIONS ?? 20)),
     users: Math.round(positive('users', args.users ?? env.BENCH_USERS ?? (quick ? 2000 : 10000))),
     quick,

@@ -1,0 +1,76 @@
+// The dedicated PostgreSQL database of the bench: recreated at every run so runs compare.
+import pg from 'pg';
+
+export const BENCH_DATABASE = 'stratum_bench';
+
+function withDatabase(url, name) {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** A URL with its password hidden, for printing. */
+export function redact(url) {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString();
+}
+
+async function connect(url) {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  await client.connect();
+  return client;
+}
+
+/**
+ * Drops and recreates `stratum_bench` through the server of `adminUrl`. Returns the bench
+ * database's URL and the server version, or `{ skipped }` when the server is not reachable.
+ */
+export async function resetBenchDatabase(adminUrl) {
+  let client;
+  try {
+    client = await connect(adminUrl);
+  } catch (error) {
+    return { skipped: `PostgreSQL at ${redact(adminUrl)} is not reachable (${error.message || error.code})` };
+  }
+  try {
+    const version = (await client.query('SHOW server_version')).rows[0].server_version;
+    await client.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${BENCH_DATABASE}`);
+    return { url: withDatabase(adminUrl, BENCH_DATABASE), version };
+  } finally {
+    await client.end();
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Removes what a W3 run created and compacts the table, so the next shape reads the same rows
+ * in the same layout (a plain VACUUM leaves the table as large as the inserts made it).
+ */
+export async function removeCreated(url, usernamePrefix) {
+  // autocannon stops at the deadline without waiting for requests still in flight.
+  await sleep(1000);
+  const client = await connect(url);
+  try {
+    const result = await client.query(
+      `DELETE FROM "c_identity_users" WHERE (doc->>'username') COLLATE "C" LIKE $1`,
+      [`${usernamePrefix.replace(/[\\%_]/g, '\\$&')}%`],
+    );
+    await client.query('VACUUM FULL ANALYZE "c_identity_users"');
+    return result.rowCount;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Compacts and analyzes after seeding: every shape reads the same layout with fresh statistics. */
+export async function compact(url) {
+  const client = await connect(url);
+  try {
+    await client.query('VACUUM FULL ANALYZE "c_identity_users"');
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,87 @@
+// Seeding and the autocannon workloads W1 (get by id), W2 (indexed find) and W3 (create).
+import autocannon from 'autocannon';
+
+export const STATUSES = ['active', 'inactive', 'suspended', 'pending'];
+export const FIND_PATH = `/identity/users?query=${encodeURIComponent('{"status":"active"}')}&sort=-created_at&limit=20`;
+const BULK_SIZE = 500;
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+export const WORKLOADS = [
+  { id: 'W1', name: 'get by id', describe: 'GET /identity/users/:id, a random seeded id per request' },
+  { id: 'W2', name: 'indexed find', describe: 'GET /identity/users?query={"status":"active"}&sort=-created_at&limit=20' },
+  { id: 'W3', name: 'create', describe: 'POST /identity/users with a unique username and email' },
+];
+
+function user(prefix, n) {
+  return { username: `${prefix}${n}`, email: `${prefix}${n}@bench.example`, name: `Bench User ${n}`, status: STATUSES[n % STATUSES.length] };
+}
+
+async function postJson(url, body) {
+  const response = await fetch(url, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(body) });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`POST ${url} answered ${response.status}: ${text.slice(0, 500)}`);
+  return JSON.parse(text);
+}
+
+/** Creates `count` users through POST /identity/users/bulk; returns their ids. */
+export async function seedUsers(baseUrl, count) {
+  const ids = [];
+  for (let start = 0; start < count; start += BULK_SIZE) {
+    const items = [];
+    for (let n = start; n < Math.min(count, start + BULK_SIZE); n++) items.push(user('seed-', n));
+    const { items: created } = await postJson(`${baseUrl}/identity/users/bulk`, { items });
+    for (const doc of created) ids.push(doc.id);
+  }
+  return ids;
+}
+
+/** One request of each workload, checked, so a broken route cannot pass as a fast one. */
+export async function sample(baseUrl, ids) {
+  const byId = await (await fetch(`${baseUrl}/identity/users/${ids[0]}`)).json();
+  if (byId?.data?.id !== ids[0]) throw new Error(`W1 sample from ${baseUrl} is wrong: ${JSON.stringify(byId).slice(0, 300)}`);
+  const found = await (await fetch(`${baseUrl}${FIND_PATH}`)).json();
+  if (!Array.isArray(found?.items) || found.items.length !== 20 || found.items.some((d) => d.status !== 'active')) {
+    throw new Error(`W2 sample from ${baseUrl} is wrong: ${JSON.stringify(found).slice(0, 300)}`);
+  }
+  return { w1: byId.data, w2: found.items.map((d) => d.id) };
+}
+
+function requestsFor(workload, ids, prefix) {
+  if (workload === 'W1') {
+    return [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/identity/users/${ids[Math.floor(Math.random() * ids.length)]}` }) }];
+  }
+  if (workload === 'W2') return [{ method: 'GET', path: FIND_PATH }];
+  let n = 0;
+  return [{
+    method: 'POST',
+    path: '/identity/users',
+    headers: JSON_HEADERS,
+    setupRequest: (req) => ({ ...req, body: JSON.stringify(user(prefix, n++)) }),
+  }];
+}
+
+function cannon(options) {
+  return new Promise((resolve, reject) => {
+    autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+/**
+ * Runs one workload against `baseUrl`: an unmeasured warm-up, then the measured run.
+ * W3 usernames start with `prefix` so the rows can be removed afterwards.
+ */
+export async function runWorkload(baseUrl, workload, { ids, prefix, duration, warmup, connections }) {
+  if (warmup > 0) {
+    await cannon({ url: baseUrl, connections, duration: warmup, requests: requestsFor(workload, ids, `${prefix}warm-`) });
+  }
+  const result = await cannon({ url: baseUrl, connections, duration, requests: requestsFor(workload, ids, prefix) });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+  };
+}
