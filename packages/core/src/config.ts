@@ -114,7 +114,7 @@ function databaseUrl(env: Env): string | undefined {
 /** Parses and validates the whole configuration once; the only reader of the environment. */
 export function loadConfig(env: Env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
-  const authProvider = oneOf(env, 'AUTH_PROVIDER', ['none', 'internal', 'oidc'] as const, 'none');
+  const authProvider = oneOf(env, 'AUTH_PROVIDER', ['none', 'internal', 'oidc'] as const, 'internal');
   if (authProvider === 'none' && nodeEnv === 'production') {
     throw new ConfigError('AUTH_PROVIDER=none is for local development only and cannot run with NODE_ENV=production');
   }
