@@ -63,7 +63,7 @@ export interface Apt extends Core {
   expires_at?: string;
   last_used_at?: string;
 }
-export type AptInput = Input<Apt> & Pick<Apt, 'name'> & { token_hash?: string };
+export type AptInput = Input<Apt> & Pick<Apt, 'name'>;
 
 export interface Client extends Core {
   name: string;
@@ -78,8 +78,8 @@ export interface Client extends Core {
   plan?: string;
   status?: 'active' | 'inactive' | 'suspended';
 }
-/** `secret` and `api_key` are write-only and stored hashed. */
-export type ClientInput = Input<Client> & Pick<Client, 'name'> & { secret?: string; api_key?: string };
+/** `secret` is write-only and stored hashed; api keys are minted by `POST /domain/clients/:id/api-key`. */
+export type ClientInput = Input<Client> & Pick<Client, 'name'> & { secret?: string };
 
 export interface App extends Core {
   client: string;

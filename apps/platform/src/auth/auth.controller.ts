@@ -104,9 +104,7 @@ export class AuthController {
   @HttpCode(200)
   async revoke(@Body() raw: unknown, @Req() req: FastifyRequest, @Headers('x-domain') domain?: string) {
     const input = body(raw);
-    const basic = basicCredentials(req.headers.authorization);
-    const { tenant, client } = await this.identity.clients.authenticateClient(
-      basic?.id ?? (input.client_id as string), basic?.secret ?? (input.client_secret as string), domain || undefined);
+    const { tenant, client } = await this.callingClient(input, req, domain);
     await this.identity.clients.revoke(tenant, client, text(input.token, 'token'));
     return {};
   }
@@ -116,10 +114,15 @@ export class AuthController {
   @HttpCode(200)
   async introspect(@Body() raw: unknown, @Req() req: FastifyRequest, @Headers('x-domain') domain?: string) {
     const input = body(raw);
-    const basic = basicCredentials(req.headers.authorization);
-    const { tenant } = await this.identity.clients.authenticateClient(
-      basic?.id ?? (input.client_id as string), basic?.secret ?? (input.client_secret as string), domain || undefined);
+    const { tenant } = await this.callingClient(input, req, domain);
     const claims = await this.identity.clients.inspect(tenant, text(input.token, 'token'));
     return claims ? { active: true, ...claims, token_type: claims.type === 'access' ? 'Bearer' : 'refresh_token' } : { active: false };
+  }
+
+  /** RFC 7009/7662 callers authenticate as a client: Basic, or client_id/client_secret in the body. */
+  private callingClient(input: Record<string, unknown>, req: FastifyRequest, domain?: string) {
+    const basic = basicCredentials(req.headers.authorization);
+    return this.identity.clients.authenticateClient(
+      basic?.id ?? (input.client_id as string), basic?.secret ?? (input.client_secret as string), domain || undefined);
   }
 }
