@@ -1,5 +1,6 @@
 import type { Core } from '@stratum/contracts';
 import { CollectionClient } from './collection.js';
+import { TokenClient } from './tokens.js';
 import { Transport, type ClientOptions, type PlatformResponse, type RequestOptions } from './transport.js';
 import type {
   App, AppInput, Apt, AptInput, Client, ClientInput, Document, FileMeta, FileMetaInput, Grant, GrantInput, Input,
@@ -25,6 +26,8 @@ export class PlatformClient {
   readonly context: { configs: CollectionClient<KeyValue, KeyValueInput>; settings: CollectionClient<KeyValue, KeyValueInput> };
   readonly essential: { sagas: CollectionClient<Saga> };
   readonly special: { files: CollectionClient<FileMeta, FileMetaInput>; stats: CollectionClient<Stat, StatInput> };
+  /** Sign-in and sessions: `platform.tokens.password({username, password})`. */
+  readonly tokens: TokenClient;
 
   constructor(options: ClientOptions) {
     this.transport = new Transport(options);
@@ -40,6 +43,7 @@ export class PlatformClient {
       settings: this.collection<KeyValue, KeyValueInput>('context', 'settings'),
     };
     this.essential = { sagas: this.collection<Saga>('essential', 'sagas') };
+    this.tokens = new TokenClient(this);
     this.special = { files: this.collection<FileMeta, FileMetaInput>('special', 'files'), stats: this.collection<Stat, StatInput>('special', 'stats') };
   }
 

@@ -5,3 +5,4 @@ export { readSearch, type CountParams, type FindByIdParams, type FindParams, typ
 export { parseSse, type SseEvent } from './sse.js';
 export { ifMatchHeader, type ClientOptions, type PlatformResponse, type RequestOptions, type TokenSource } from './transport.js';
 export type * from './types.js';
+export { TokenClient, type ClientSignIn, type PasswordSignIn } from './tokens.js';
