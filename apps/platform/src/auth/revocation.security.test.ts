@@ -165,6 +165,25 @@ for (const shape of storeShapes()) {
       assert.equal(viaBasic.status, 200, viaBasic.text);
       expect401(await verify(h, user.access_token));
     });
+
+    it('suspending, bulk-deactivating or deleting a user ends every session of theirs at once', async () => {
+      const { access_token: admin } = await h.login();
+      const names = [uniqueName('suspend'), uniqueName('bulk'), uniqueName('delete')];
+      const ids = await Promise.all(names.map((name) => createUser(h, admin, name, PASSWORD)));
+      const tokens = await Promise.all(names.map((name) => h.login(name, PASSWORD)));
+      for (const t of tokens) assert.equal((await verify(h, t.access_token)).status, 200);
+      const patched = await h.call(`/identity/users/${ids[0]}`, { method: 'PATCH', token: admin, body: { status: 'suspended' } });
+      assert.equal(patched.status, 200, patched.text);
+      expect401(await verify(h, tokens[0].access_token));
+      expect401(await refresh(h, tokens[0].refresh_token!));
+      const bulk = await h.call(`/identity/users/bulk?query=${encodeURIComponent(JSON.stringify({ username: names[1] }))}`,
+        { method: 'PATCH', token: admin, body: { status: 'inactive' } });
+      assert.deepEqual(bulk.body, { total: 1 });
+      expect401(await verify(h, tokens[1].access_token));
+      assert.equal((await h.call(`/identity/users/${ids[2]}`, { method: 'DELETE', token: admin })).status, 200);
+      expect401(await verify(h, tokens[2].access_token));
+      assert.equal((await verify(h, admin)).status, 200, 'the admin who made the changes is still signed in');
+    });
   });
 }
 

@@ -4,6 +4,7 @@ import type { CollectionEngine } from '../collections/engine.js';
 import type { CollectionRegistry } from '../collections/registry.js';
 import type { Store } from '../store/types.js';
 import { aptHooks } from './apts.js';
+import { userHooks } from './users.js';
 import { ClientOperations } from './client-ops.js';
 import { RequestAuthenticator } from './authenticate.js';
 import { IdentityDirectory } from './directory.js';
@@ -51,6 +52,7 @@ export async function createIdentity(config: Config, store: Store, registry: Col
   const authenticator = new RequestAuthenticator(store, tokens, sessions, tenants, identities);
   const clients = new ClientOperations(store, engine, registry, tokens, sessions, tenants, identities);
   engine.setHooks('auth/apts', aptHooks(sessions, APT_DEFAULT_TTL_SECONDS));
+  engine.setHooks('identity/users', userHooks(sessions));
   const oidcConfig = config.auth.oidc;
   const externalUsers = new ExternalUsers(store, engine, registry, oidcConfig?.scope ?? []);
   const oidc = oidcConfig

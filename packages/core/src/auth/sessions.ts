@@ -120,12 +120,13 @@ export class SessionService {
   }
 
   /** "Sign out everywhere": every live session of a user. */
-  async revokeUser(tenant: TenantId, user: string): Promise<number> {
-    const result = await this.db.query<{ id: string }>(
-      `SELECT id FROM c_identity_sessions WHERE tenant_id = $1 AND doc->>'user' = $2 AND NOT (doc ? 'revoked_at')`,
+  async revokeUser(tenant: TenantId, user: string, tx: SqlExecutor = this.db, options: { keepApts?: boolean } = {}): Promise<number> {
+    const apts = options.keepApts ? ` AND coalesce(doc->>'kind', 'login') <> 'apt'` : '';
+    const result = await tx.query<{ id: string }>(
+      `SELECT id FROM c_identity_sessions WHERE tenant_id = $1 AND doc->>'user' = $2 AND NOT (doc ? 'revoked_at')${apts}`,
       [tenant, user],
     );
-    return this.revoke(tenant, result.rows.map((r) => r.id));
+    return this.revoke(tenant, result.rows.map((r) => r.id), tx);
   }
 
   /**

@@ -37,6 +37,8 @@ export interface CollectionHooks {
   /** Sees a caller's patch (PATCH /:id and PATCH /bulk) before anything is written; throws to refuse it. */
   beforeUpdate?(ctx: RequestContext, change: { set: Record<string, unknown>; unset: string[] }): void;
   beforeRestore?(ctx: RequestContext, doc: Doc): Promise<void>;
+  /** Sees the documents as a PATCH /:id or PATCH /bulk left them, inside the write's transaction. */
+  afterUpdate?(ctx: RequestContext, docs: Doc[]): Promise<void>;
 }
 
 /** Maps database constraint failures to the caller's mistake they are. */
@@ -161,7 +163,9 @@ export class CollectionEngine {
     const { set, unset } = internalOnly ? { set: {}, unset: [] } : reg.body.patch(body);
     if (!internalOnly) this.hooks.get(reg.path)?.beforeUpdate?.(ctx, { set, unset });
     const hashed = { ...(await hashFields(reg, set)), ...options.system };
-    return this.modify(ctx, reg, id, options, (doc, stamp) => patchDocument(doc, hashed, unset, ctx.principal, stamp));
+    const after = this.hooks.get(reg.path)?.afterUpdate;
+    return this.modify(ctx, reg, id, options, (doc, stamp) => patchDocument(doc, hashed, unset, ctx.principal, stamp),
+      after ? (txCtx, doc) => after(txCtx, [doc]) : undefined);
   }
 
   async deleteById(ctx: RequestContext, reg: RegisteredCollection, id: string, options: WriteOptions = {}): Promise<Record<string, unknown>> {
@@ -207,9 +211,11 @@ export class CollectionEngine {
       if (column in hashed) assignments.push(`${quoteIdent(column)} = ${params.add(hashed[column])}`);
       if (unset.includes(column)) assignments.push(`${quoteIdent(column)} = ${column === 'ref' ? 'NULL' : "'{}'"}`);
     }
+    const after = this.hooks.get(reg.path)?.afterUpdate;
     return this.write(ctx, async (db) => {
-      const result = await db.query(`UPDATE ${quoteIdent(reg.table)} SET ${assignments.join(', ')} WHERE ${where}`, params.values)
+      const result = await db.query<Row>(`UPDATE ${quoteIdent(reg.table)} SET ${assignments.join(', ')} WHERE ${where}${after ? ' RETURNING doc' : ''}`, params.values)
         .catch((error) => translate(error, reg));
+      await after?.({ ...ctx, tx: db }, result.rows.map((r) => r.doc));
       return result.rowCount;
     });
   }
