@@ -1,7 +1,5 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import {
-  asTenantId, BUILTIN_COLLECTIONS, CollectionEngine, CollectionRegistry, IdentityDirectory, migrate, newId, openStore,
+  asTenantId, BUILTIN_COLLECTIONS, CollectionEngine, CollectionRegistry, DataDirLockedError, IdentityDirectory, migrate, newId, openStore,
   PgliteStore, PgStore, TenantDirectory, type Config, type Principal, type RequestContext, type Store, type Tenant,
 } from '@stratum/core';
 
@@ -23,21 +21,10 @@ export interface Runtime {
   identities: IdentityDirectory;
 }
 
-/**
- * PGlite is single-process and takes no lock of its own: a second process opening the same
- * data dir would corrupt it. While PGlite has a data dir open it keeps `postmaster.pid` there
- * and removes it on a clean close, so its presence means `npm start` (or another `stratum`)
- * holds the database, or that such a process was killed before it could close it.
- */
-export function assertEmbeddedFree(config: Pick<Config, 'databaseUrl' | 'embeddedDataDir'>): void {
-  if (config.databaseUrl || config.embeddedDataDir === 'memory://') return;
-  const marker = join(config.embeddedDataDir, 'postmaster.pid');
-  if (!existsSync(marker)) return;
-  throw new CliError(
-    `the embedded database ${config.embeddedDataDir} is in use by another process (PGlite is single-process). ` +
-    'Stop `npm start` (or the other stratum command) and run this again, or set DATABASE_URL to use PostgreSQL. ' +
-    `If no process is using it (one was killed), delete ${marker} and retry.`,
-  );
+/** The store locks the embedded data dir; a held lock is the operator's to resolve, not a crash. */
+function asCliError(error: unknown): never {
+  if (error instanceof DataDirLockedError) throw new CliError(error.message);
+  throw error;
 }
 
 async function closeQuietly(store: Store): Promise<void> {
@@ -46,8 +33,7 @@ async function closeQuietly(store: Store): Promise<void> {
 
 /** Opens the configured store (applying migrations, as `openStore` does), runs `fn`, closes it. */
 export async function withRuntime<T>(config: Config, fn: (rt: Runtime) => Promise<T>): Promise<T> {
-  assertEmbeddedFree(config);
-  const store = await openStore(config);
+  const store = await openStore(config).catch(asCliError);
   const registry = new CollectionRegistry(BUILTIN_COLLECTIONS);
   const runtime: Runtime = {
     config,
@@ -66,10 +52,9 @@ export async function withRuntime<T>(config: Config, fn: (rt: Runtime) => Promis
 
 /** `stratum migrate`: opens the adapter `openStore` would choose, without its implicit migration, and reports what it applied. */
 export async function migrateStore(config: Config): Promise<{ database: Store['kind']; applied: string[] }> {
-  assertEmbeddedFree(config);
   const store = config.databaseUrl
     ? await PgStore.open(config.databaseUrl, 1)
-    : await PgliteStore.open(config.embeddedDataDir);
+    : await PgliteStore.open(config.embeddedDataDir).catch(asCliError);
   try {
     return { database: store.kind, applied: await migrate(store) };
   } finally {

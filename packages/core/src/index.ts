@@ -44,3 +44,4 @@ export * from './auth/apts.js';
 export * from './auth/oidc.js';
 export * from './auth/oidc-authenticator.js';
 export * from './auth/external-users.js';
+export * from './store/data-dir-lock.js';

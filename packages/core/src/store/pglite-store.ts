@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { lockDataDir } from './data-dir-lock.js';
 import type { PoolStats, QueryResult, SqlExecutor, Store } from './types.js';
 
 /**
@@ -36,6 +37,7 @@ export class PgliteStore implements Store {
   private readonly dirty = new Set<string>();
   private analyzing?: Promise<void>;
   private readonly changed = (sql: string, rows: number) => this.noteChanges(sql, rows);
+  private release: () => void = () => undefined;
 
   private constructor(private readonly db: PGlite) {
     this.executor = wrap(db, this.changed);
@@ -66,9 +68,17 @@ export class PgliteStore implements Store {
   }
 
   static async open(dataDir: string): Promise<PgliteStore> {
-    if (dataDir !== 'memory://') mkdirSync(dataDir, { recursive: true });
-    const db = await PGlite.create(dataDir === 'memory://' ? undefined : dataDir);
-    return new PgliteStore(db);
+    if (dataDir === 'memory://') return new PgliteStore(await PGlite.create());
+    mkdirSync(dataDir, { recursive: true });
+    const release = lockDataDir(dataDir);
+    try {
+      const store = new PgliteStore(await PGlite.create(dataDir));
+      store.release = release;
+      return store;
+    } catch (error) {
+      release();
+      throw error;
+    }
   }
 
   /** An in-memory database started from a dumped data directory: far cheaper than initdb. */
@@ -122,5 +132,6 @@ export class PgliteStore implements Store {
   async close(): Promise<void> {
     await this.analyzing;
     await this.db.close();
+    this.release();
   }
 }
