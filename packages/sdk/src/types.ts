@@ -1,4 +1,4 @@
-import type { COMPUTED_FIELDS, Core } from '@stratum/contracts';
+import type { ClientFields, COMPUTED_FIELDS, Core } from '@stratum/contracts';
 
 /** Any document: the core fields plus the collection's own. */
 export type Document = Core & Record<string, unknown>;
@@ -65,19 +65,7 @@ export interface Apt extends Core {
 }
 export type AptInput = Input<Apt> & Pick<Apt, 'name'>;
 
-export interface Client extends Core {
-  name: string;
-  domain?: string;
-  grant_types?: string[];
-  scopes?: string[];
-  redirect_uris?: string[];
-  access_token_ttl?: number;
-  refresh_token_ttl?: number;
-  whitelist?: string[];
-  coworkers?: string[];
-  plan?: string;
-  status?: 'active' | 'inactive' | 'suspended';
-}
+export interface Client extends Core, ClientFields {}
 /** `secret` is write-only and stored hashed; api keys are minted by `POST /domain/clients/:id/api-key`. */
 export type ClientInput = Input<Client> & Pick<Client, 'name'> & { secret?: string };
 

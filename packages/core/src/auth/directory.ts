@@ -1,19 +1,12 @@
+import type { ClientFields } from '@stratum/contracts';
 import type { TenantId } from '../context.js';
 import type { SqlExecutor } from '../store/types.js';
 
-export interface ClientRecord {
+/** A client as stored: its readable fields plus the hashes only the server sees. */
+export interface ClientRecord extends ClientFields {
   id: string;
-  name: string;
   secret?: string;
-  grant_types?: string[];
-  scopes?: string[];
-  redirect_uris?: string[];
-  access_token_ttl?: number;
-  refresh_token_ttl?: number;
-  whitelist?: string[];
-  coworkers?: string[];
   api_key_hash?: string;
-  status?: string;
 }
 
 export interface UserRecord {
