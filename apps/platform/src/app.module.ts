@@ -11,6 +11,7 @@ import { DocsController } from './ops/docs.controller.js';
 import { OpsController } from './ops/ops.controller.js';
 import { AUTHENTICATOR, CONFIG, IDENTITY, STORE } from './tokens.js';
 import { AuthController } from './auth/auth.controller.js';
+import { EventsController } from './events/events.controller.js';
 import { WellKnownController } from './auth/well-known.controller.js';
 import { MeController } from './auth/me.controller.js';
 import { ClientConfigController } from './auth/client-config.controller.js';
@@ -33,7 +34,7 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       // Ops and docs first: their static paths must not be read as /:service/:collection.
-      controllers: [OpsController, DocsController, AuthController, WellKnownController, MeController, ClientConfigController, CollectionsController],
+      controllers: [OpsController, DocsController, AuthController, WellKnownController, EventsController, MeController, ClientConfigController, CollectionsController],
       providers: [
         { provide: CONFIG, useValue: deps.config },
         { provide: STORE, useValue: deps.store },

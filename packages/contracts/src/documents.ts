@@ -93,3 +93,17 @@ export const OPERATION_SCOPE: Record<CollectionOperation, ScopeLevel> = {
   restoreById: 'write',
   destroyById: 'manage',
 };
+
+/** A change event (seed 000): webhook body, bus message and feed item. */
+export interface CqrsPayload<T = Record<string, unknown>> {
+  /** The document's id. */
+  id: string;
+  ts_ms: number;
+  /** create, update, delete (soft or hard), restore */
+  op: 'c' | 'u' | 'd' | 'r';
+  /** `{service}.{collection}` */
+  topic: string;
+  source: { name: string; db: string; collection: string };
+  after?: T;
+  before?: T;
+}

@@ -45,3 +45,5 @@ export * from './auth/oidc.js';
 export * from './auth/oidc-authenticator.js';
 export * from './auth/external-users.js';
 export * from './store/data-dir-lock.js';
+export * from './events/outbox.js';
+export * from './events/feed.js';

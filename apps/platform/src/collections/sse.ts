@@ -29,11 +29,12 @@ function writableOrGone(raw: ServerResponse, shutdown: AbortSignal): Promise<voi
  * Writes batches as server-sent events. The next batch is pulled only after the socket accepted
  * the previous one ('drain'), so a slow reader holds at most one batch in memory.
  */
-export async function streamEvents(
+export async function streamEvents<T extends object>(
   request: FastifyRequest,
   reply: FastifyReply,
-  batches: AsyncIterable<Record<string, unknown>[]>,
+  batches: AsyncIterable<T[]>,
   shutdown: AbortSignal,
+  idOf: (item: T) => unknown = (item) => (item as { id?: unknown }).id,
 ): Promise<void> {
   const iterator = batches[Symbol.asyncIterator]();
   // The first batch is fetched before any byte is sent, so a bad query still gets a plain 400.
@@ -54,8 +55,8 @@ export async function streamEvents(
   const closedOrShutdown = () => closed || shutdown.aborted;
   try {
     while (!next.done && !closedOrShutdown()) {
-      const chunk = next.value.map((doc) => `id: ${doc.id}\ndata: ${JSON.stringify(doc)}\n\n`).join('');
-      if (!raw.write(chunk)) await writableOrGone(raw, shutdown);
+      const chunk = next.value.map((item) => `id: ${idOf(item)}\ndata: ${JSON.stringify(item)}\n\n`).join('');
+      if (chunk && !raw.write(chunk)) await writableOrGone(raw, shutdown);
       if (closedOrShutdown()) break;
       next = await iterator.next();
     }

@@ -10,6 +10,7 @@ import { hashFields, lifecycle, newDocument, patchDocument, present, stampOf, ty
 import { populate } from './populate.js';
 import type { CollectionRegistry, RegisteredCollection } from './registry.js';
 import { compileSelect, compileWhere, type Scope } from './select.js';
+import { appendChanges, type ChangeOp } from '../events/outbox.js';
 
 export interface WriteOptions {
   /** Internal fields the platform itself sets (token hashes, refresh state), merged after validation. */
@@ -151,6 +152,7 @@ export class CollectionEngine {
         `INSERT INTO ${quoteIdent(reg.table)} (tenant_id, id, ref, owner, shares, groups, clients, created_at, version, doc) VALUES ${rows.join(', ')}`,
         values,
       ).catch((error) => translate(error, reg));
+      await appendChanges(db, ctx, reg, docs.map((doc) => ({ op: 'c', after: doc })));
       if (!hooks?.afterCreate) return [];
       const txCtx = { ...ctx, tx: db };
       return Promise.all(docs.map(async (doc) => (await hooks.afterCreate!(txCtx, doc)) ?? {}));
@@ -164,13 +166,13 @@ export class CollectionEngine {
     if (!internalOnly) this.hooks.get(reg.path)?.beforeUpdate?.(ctx, { set, unset });
     const hashed = { ...(await hashFields(reg, set)), ...options.system };
     const after = this.hooks.get(reg.path)?.afterUpdate;
-    return this.modify(ctx, reg, id, options, (doc, stamp) => patchDocument(doc, hashed, unset, ctx.principal, stamp),
+    return this.modify(ctx, reg, id, options, 'u', (doc, stamp) => patchDocument(doc, hashed, unset, ctx.principal, stamp),
       after ? (txCtx, doc) => after(txCtx, [doc]) : undefined);
   }
 
   async deleteById(ctx: RequestContext, reg: RegisteredCollection, id: string, options: WriteOptions = {}): Promise<Record<string, unknown>> {
     const hooks = this.hooks.get(reg.path);
-    return this.modify(ctx, reg, id, options, (doc, stamp) => {
+    return this.modify(ctx, reg, id, options, 'd', (doc, stamp) => {
       if (doc.deleted_at) throw new DomainError(ErrorCode.CONFLICT, `${reg.path} ${id} is already deleted`);
       return lifecycle(doc, 'deleted', stamp);
     }, hooks?.afterDelete ? (txCtx, doc) => hooks.afterDelete!(txCtx, doc, false) : undefined);
@@ -178,7 +180,7 @@ export class CollectionEngine {
 
   async restoreById(ctx: RequestContext, reg: RegisteredCollection, id: string, options: WriteOptions = {}): Promise<Record<string, unknown>> {
     const hooks = this.hooks.get(reg.path);
-    return this.modify(ctx, reg, id, { ...options, includeDeleted: true }, (doc, stamp) => {
+    return this.modify(ctx, reg, id, { ...options, includeDeleted: true }, 'r', (doc, stamp) => {
       if (!doc.deleted_at) throw new DomainError(ErrorCode.CONFLICT, `${reg.path} ${id} is not deleted`);
       return lifecycle(doc, 'restored', stamp);
     }, hooks?.beforeRestore ? (txCtx, doc) => hooks.beforeRestore!(txCtx, doc) : undefined);
@@ -189,6 +191,8 @@ export class CollectionEngine {
       const doc = await this.load(db, ctx, reg, id, true, true);
       this.checkVersion(reg, doc, options);
       await db.query(`DELETE FROM ${quoteIdent(reg.table)} WHERE tenant_id = $1 AND id = $2`, [ctx.tenant, id]);
+      // Destroying is a write too: its version follows the last one, so receivers see it as newer.
+      await appendChanges(db, ctx, reg, [{ op: 'd', before: doc, version: doc.version + 1 }]);
       await this.hooks.get(reg.path)?.afterDelete?.({ ...ctx, tx: db }, doc, true);
       return present(reg, doc);
     });
@@ -212,15 +216,20 @@ export class CollectionEngine {
       if (unset.includes(column)) assignments.push(`${quoteIdent(column)} = ${column === 'ref' ? 'NULL' : "'{}'"}`);
     }
     const after = this.hooks.get(reg.path)?.afterUpdate;
+    const table = quoteIdent(reg.table);
+    // The before-images are locked and read by the same statement that writes, for the events.
+    const sql = `UPDATE ${table} AS t SET ${assignments.join(', ')}
+      FROM (SELECT id, doc AS before FROM ${table} WHERE ${where} FOR UPDATE) AS o
+      WHERE t.tenant_id = $1 AND t.id = o.id RETURNING o.before, t.doc`;
     return this.write(ctx, async (db) => {
-      const result = await db.query<Row>(`UPDATE ${quoteIdent(reg.table)} SET ${assignments.join(', ')} WHERE ${where}${after ? ' RETURNING doc' : ''}`, params.values)
-        .catch((error) => translate(error, reg));
+      const result = await db.query<{ before: Doc; doc: Doc }>(sql, params.values).catch((error) => translate(error, reg));
+      await appendChanges(db, ctx, reg, result.rows.map((r) => ({ op: 'u', before: r.before, after: r.doc })));
       await after?.({ ...ctx, tx: db }, result.rows.map((r) => r.doc));
       return result.rowCount;
     });
   }
 
-  private async modify(ctx: RequestContext, reg: RegisteredCollection, id: string, options: WriteOptions,
+  private async modify(ctx: RequestContext, reg: RegisteredCollection, id: string, options: WriteOptions, op: ChangeOp,
     change: (doc: Doc, stamp: ReturnType<typeof stampOf>) => Doc, hook?: (ctx: RequestContext, doc: Doc) => Promise<void>): Promise<Record<string, unknown>> {
     return this.write(ctx, async (db) => {
       const doc = await this.load(db, ctx, reg, id, options.includeDeleted ?? false, true);
@@ -231,6 +240,8 @@ export class CollectionEngine {
         `UPDATE ${quoteIdent(reg.table)} SET ref = $3, owner = $4, shares = $5, groups = $6, clients = $7, deleted_at = $8, version = $9, doc = $10 WHERE tenant_id = $1 AND id = $2`,
         [ctx.tenant, id, next.ref ?? null, next.owner ?? null, next.shares ?? [], next.groups ?? [], next.clients ?? [], next.deleted_at ?? null, next.version, JSON.stringify(next)],
       ).catch((error) => translate(error, reg));
+      // A delete tells receivers to drop their copy: the event has no `after` (seed 000).
+      await appendChanges(db, ctx, reg, [op === 'd' ? { op, before: doc, version: next.version } : { op, before: doc, after: next }]);
       return present(reg, next);
     });
   }

@@ -1,0 +1,62 @@
+import { ErrorCode, type CqrsPayload } from '@stratum/contracts';
+import type { TenantId } from '../context.js';
+import { DomainError } from '../errors.js';
+import type { SqlExecutor } from '../store/types.js';
+
+export interface FeedItem extends CqrsPayload {
+  /** Per-tenant position: pass the last one seen as `after` to continue. */
+  position: number;
+  event_id: string;
+}
+
+export interface FeedQuery {
+  after: number;
+  limit: number;
+  /** `service/collection` paths the caller may read, or 'all'. */
+  readable: string[] | 'all';
+}
+
+export function parseFeedQuery(raw: Record<string, unknown>, lastEventId: string | undefined, maxLimit: number): Omit<FeedQuery, 'readable'> {
+  const afterRaw = raw.after ?? lastEventId ?? '0';
+  const limitRaw = raw.limit ?? String(Math.min(100, maxLimit));
+  if (typeof afterRaw !== 'string' || !/^\d{1,15}$/.test(afterRaw)) throw new DomainError(ErrorCode.INVALID_PAGINATION, 'after must be an event position (a non-negative integer)');
+  if (typeof limitRaw !== 'string' || !/^\d{1,6}$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > maxLimit) {
+    throw new DomainError(ErrorCode.INVALID_PAGINATION, `limit must be between 1 and ${maxLimit}`);
+  }
+  return { after: Number(afterRaw), limit: Number(limitRaw) };
+}
+
+/** Committed, released events of a tenant after a position, in order, limited to what the caller may read. */
+export async function readFeed(db: SqlExecutor, tenant: TenantId, query: FeedQuery): Promise<FeedItem[]> {
+  if (query.readable !== 'all' && query.readable.length === 0) return [];
+  const params: unknown[] = [tenant, query.after, query.limit];
+  let readable = '';
+  if (query.readable !== 'all') {
+    params.push(query.readable);
+    readable = ` AND (service || '/' || collection) = ANY($4::text[])`;
+  }
+  const result = await db.query<{ position: string; event_id: string; payload: CqrsPayload }>(
+    `SELECT position::text AS position, event_id, payload FROM stratum_outbox
+     WHERE tenant_id = $1 AND position > $2 AND saga IS NULL${readable} ORDER BY stratum_outbox.position LIMIT $3`,
+    params,
+  );
+  return result.rows.map((r) => ({ position: Number(r.position), event_id: r.event_id, ...r.payload }));
+}
+
+/**
+ * Follows the feed: everything after `after`, then new events as they commit, polling while idle.
+ * Yields an empty batch after each idle wait so the consumer can notice a closed connection.
+ */
+export async function* followFeed(db: SqlExecutor, tenant: TenantId, query: FeedQuery, idleMs: number, stop: AbortSignal): AsyncIterable<FeedItem[]> {
+  let after = query.after;
+  while (!stop.aborted) {
+    const batch = await readFeed(db, tenant, { ...query, after });
+    if (batch.length > 0) {
+      after = batch[batch.length - 1].position;
+      yield batch;
+      continue;
+    }
+    await new Promise((resolve) => setTimeout(resolve, idleMs).unref());
+    yield [];
+  }
+}

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { BUILTIN_COLLECTIONS } from '../collections/builtins.js';
+import { CollectionEngine } from '../collections/engine.js';
+import { CollectionRegistry } from '../collections/registry.js';
+import { withTx } from '../context.js';
+import type { Store } from '../store/types.js';
+import { storeShapes, testContext, testLimits } from '../testing/stores.js';
+import { readFeed } from './feed.js';
+
+for (const shape of storeShapes()) {
+  describe(`transactional outbox on ${shape.name}`, () => {
+    let store: Store;
+    const registry = new CollectionRegistry(BUILTIN_COLLECTIONS);
+    const users = registry.get('identity', 'users');
+    const stats = registry.get('special', 'stats');
+    let engine: CollectionEngine;
+
+    before(async () => {
+      store = await shape.open();
+      engine = new CollectionEngine(store, registry, testLimits());
+    });
+    after(() => store.close());
+
+    test('every kind of write appends its events in order, with positions, versions and no write-only field', async () => {
+      const ctx = testContext();
+      const ada = await engine.create(ctx, users, { username: 'ada', password: 'a secret password' });
+      const [bob] = await engine.createBulk(ctx, users, [{ username: 'bob' }, { username: 'cy' }]);
+      await engine.updateById(ctx, users, ada.id as string, { name: 'Ada' });
+      await engine.updateBulk(ctx, users, { username: 'bob' }, { name: 'Bob' });
+      await engine.deleteById(ctx, users, bob.id as string);
+      await engine.restoreById(ctx, users, bob.id as string);
+      await engine.destroyById(ctx, users, bob.id as string);
+      const feed = await readFeed(store, ctx.tenant, { after: 0, limit: 100, readable: 'all' });
+      assert.deepEqual(feed.map((e) => [e.position, e.op, e.id]), [
+        [1, 'c', ada.id], [2, 'c', bob.id], [3, 'c', feed[2].id], [4, 'u', ada.id], [5, 'u', bob.id],
+        [6, 'd', bob.id], [7, 'r', bob.id], [8, 'd', bob.id],
+      ]);
+      assert.deepEqual(feed[0].source, { name: 'stratum', db: 'identity', collection: 'users' });
+      assert.equal(feed[0].topic, 'identity.users');
+      assert.equal(feed[0].before, undefined);
+      assert.equal((feed[0].after as Record<string, unknown>).username, 'ada');
+      assert.ok(feed.every((e) => !JSON.stringify(e).includes('password')), 'write-only fields never leave in events');
+      assert.deepEqual([(feed[3].before as { version: number }).version, (feed[3].after as { version: number }).version], [1, 2]);
+      assert.equal((feed[4].after as { name: string }).name, 'Bob');
+      assert.equal(feed[5].after, undefined, 'a delete carries no after');
+      const versions = await store.query<{ version: number }>('SELECT version FROM stratum_outbox WHERE tenant_id = $1 AND document_id = $2 ORDER BY position', [ctx.tenant, bob.id]);
+      assert.deepEqual(versions.rows.map((r) => r.version), [1, 2, 3, 4, 5], 'each event of a document is newer than the one before');
+    });
+
+    test('a rolled-back write leaves no event; tenants count positions apart', async () => {
+      const ctx = testContext();
+      const other = testContext();
+      await assert.rejects(engine.createBulk(ctx, users, [{ username: 'twin' }, { username: 'twin' }]));
+      await assert.rejects(store.transaction(async (tx) => {
+        await engine.create(withTx(ctx, tx), stats, { key: 'visits', value: 1 });
+        throw new Error('the caller changed its mind');
+      }));
+      assert.deepEqual(await readFeed(store, ctx.tenant, { after: 0, limit: 10, readable: 'all' }), []);
+      await engine.create(other, stats, { key: 'a', value: 1 });
+      await engine.create(ctx, stats, { key: 'b', value: 2 });
+      assert.deepEqual((await readFeed(store, ctx.tenant, { after: 0, limit: 10, readable: 'all' })).map((e) => e.position), [1]);
+      assert.deepEqual((await readFeed(store, other.tenant, { after: 0, limit: 10, readable: 'all' })).map((e) => e.position), [1]);
+    });
+
+    test('the feed pages with after and limit and shows only readable collections', async () => {
+      const ctx = testContext();
+      await engine.createBulk(ctx, stats, Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: i })));
+      await engine.create(ctx, users, { username: 'hidden' });
+      const page = await readFeed(store, ctx.tenant, { after: 2, limit: 2, readable: 'all' });
+      assert.deepEqual(page.map((e) => e.position), [3, 4]);
+      const onlyStats = await readFeed(store, ctx.tenant, { after: 0, limit: 100, readable: ['special/stats'] });
+      assert.deepEqual(onlyStats.map((e) => e.topic), Array(5).fill('special.stats'));
+      assert.deepEqual(await readFeed(store, ctx.tenant, { after: 0, limit: 100, readable: [] }), []);
+    });
+
+    test('concurrent writers of one tenant get distinct, gap-free positions', async () => {
+      const ctx = testContext();
+      await Promise.all(Array.from({ length: 20 }, (_, i) => engine.create(ctx, stats, { key: `c${i}`, value: i })));
+      const feed = await readFeed(store, ctx.tenant, { after: 0, limit: 100, readable: 'all' });
+      assert.deepEqual(feed.map((e) => e.position), Array.from({ length: 20 }, (_, i) => i + 1));
+    });
+  });
+}
