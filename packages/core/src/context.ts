@@ -30,6 +30,8 @@ export interface RequestContext {
   readonly requestId: string;
   /** The transaction writes must run in; absent outside one. */
   readonly tx?: SqlExecutor;
+  /** Runs work once the transaction has committed (announcing a revocation, say); absent outside one. */
+  readonly afterCommit?: (work: () => Promise<void>) => void;
 }
 
 export function actorOf(principal: Principal): string {

@@ -40,7 +40,7 @@ export function aptHooks(sessions: SessionService, defaultTtlSeconds: number): C
       return { ...fields, token };
     },
     async afterDelete(ctx: RequestContext, doc) {
-      if (typeof doc.session === 'string') await sessions.revoke(ctx.tenant, [doc.session], ctx.tx);
+      if (typeof doc.session === 'string') await sessions.revoke(ctx.tenant, [doc.session], ctx.tx, ctx.afterCommit);
       await ctx.tx!.query("DELETE FROM stratum_credentials WHERE tenant_id = $1 AND subject_id = $2 AND kind = 'apt'", [ctx.tenant, doc.id]);
     },
     /** What an APT may do is fixed when it is minted: a PATCH could otherwise raise its scope past its creator's. */

@@ -60,7 +60,7 @@ export class SessionService {
         if (fixed) throw new DomainError(ErrorCode.BAD_REQUEST, `${fixed} of a session is set by the platform`, [{ path: fixed, message: 'is fixed' }]);
       },
       afterDelete: async (ctx, doc) => {
-        await this.announce(ctx.tenant, [doc.id as string]);
+        await this.announce(ctx.tenant, [doc.id as string], ctx.afterCommit);
       },
       beforeRestore: async () => {
         throw new DomainError(ErrorCode.CONFLICT, 'An ended session cannot be restored; sign in again');
@@ -100,33 +100,41 @@ export class SessionService {
     if (this.cacheMs > 0) this.active.set(key, Math.min(expires, now + this.cacheMs));
   }
 
-  /** Revokes sessions and tells every node before returning. */
-  async revoke(tenant: TenantId, ids: string[], tx: SqlExecutor = this.db): Promise<number> {
+  /**
+   * Revokes sessions and tells every node: at once, or, inside a caller's transaction, once it
+   * has committed, so no node can read the row as still active after hearing the news.
+   */
+  async revoke(tenant: TenantId, ids: string[], tx: SqlExecutor = this.db, afterCommit?: RequestContext['afterCommit']): Promise<number> {
     if (ids.length === 0) return 0;
     const result = await tx.query(
       `UPDATE c_identity_sessions SET doc = doc || jsonb_build_object('revoked_at', $3::text, 'version', version + 1), version = version + 1
        WHERE tenant_id = $1 AND id = ANY($2::text[]) AND NOT (doc ? 'revoked_at')`,
       [tenant, ids, new Date().toISOString()],
     );
-    await this.announce(tenant, ids);
+    await this.announce(tenant, ids, afterCommit);
     return result.rowCount;
   }
 
-  /** Forgets sessions cached as active, here and, over the bus, on every node. */
-  private async announce(tenant: TenantId, ids: string[]): Promise<void> {
+  /** Forgets sessions cached as active, here and, over the bus, on every node (after the commit, if in one). */
+  private async announce(tenant: TenantId, ids: string[], afterCommit?: RequestContext['afterCommit']): Promise<void> {
     const keys = ids.map((id) => `${tenant}:${id}`);
+    const forget = async () => {
+      for (const key of keys) this.active.delete(key);
+      await this.bus.publish(REVOKED, { keys });
+    };
     for (const key of keys) this.active.delete(key);
-    await this.bus.publish(REVOKED, { keys });
+    if (afterCommit) afterCommit(forget);
+    else await forget();
   }
 
   /** "Sign out everywhere": every live session of a user. */
-  async revokeUser(tenant: TenantId, user: string, tx: SqlExecutor = this.db, options: { keepApts?: boolean } = {}): Promise<number> {
+  async revokeUser(tenant: TenantId, user: string, tx: SqlExecutor = this.db, options: { keepApts?: boolean; afterCommit?: RequestContext['afterCommit'] } = {}): Promise<number> {
     const apts = options.keepApts ? ` AND coalesce(doc->>'kind', 'login') <> 'apt'` : '';
     const result = await tx.query<{ id: string }>(
       `SELECT id FROM c_identity_sessions WHERE tenant_id = $1 AND doc->>'user' = $2 AND NOT (doc ? 'revoked_at')${apts}`,
       [tenant, user],
     );
-    return this.revoke(tenant, result.rows.map((r) => r.id), tx);
+    return this.revoke(tenant, result.rows.map((r) => r.id), tx, options.afterCommit);
   }
 
   /**

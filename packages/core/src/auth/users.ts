@@ -11,11 +11,11 @@ export function userHooks(sessions: SessionService): CollectionHooks {
   return {
     async afterUpdate(ctx, docs) {
       for (const doc of docs) {
-        if (doc.status !== undefined && doc.status !== 'active') await sessions.revokeUser(ctx.tenant, doc.id, ctx.tx, { keepApts: true });
+        if (doc.status !== undefined && doc.status !== 'active') await sessions.revokeUser(ctx.tenant, doc.id, ctx.tx, { keepApts: true, afterCommit: ctx.afterCommit });
       }
     },
     async afterDelete(ctx, doc) {
-      await sessions.revokeUser(ctx.tenant, doc.id, ctx.tx);
+      await sessions.revokeUser(ctx.tenant, doc.id, ctx.tx, { afterCommit: ctx.afterCommit });
     },
   };
 }

@@ -74,8 +74,13 @@ export class CollectionEngine {
   }
 
   /** Runs in the caller's transaction if it has one, else in a new one. */
-  private write<T>(ctx: RequestContext, fn: (db: SqlExecutor) => Promise<T>): Promise<T> {
-    return ctx.tx ? fn(ctx.tx) : this.store.transaction(fn);
+  private async write<T>(ctx: RequestContext, fn: (db: SqlExecutor, txCtx: RequestContext) => Promise<T>): Promise<T> {
+    if (ctx.tx) return fn(ctx.tx, ctx);
+    const committed: (() => Promise<void>)[] = [];
+    const result = await this.store.transaction((db) => fn(db, { ...ctx, tx: db, afterCommit: (work) => committed.push(work) }));
+    // The write has committed: a failed announcement must not turn it into an error for the caller.
+    for (const work of committed) await work().catch(() => undefined);
+    return result;
   }
 
   private scope(ctx: RequestContext, includeDeleted = false): Scope {
@@ -141,7 +146,7 @@ export class CollectionEngine {
     const stamp = stampOf(ctx.principal);
     const docs = await Promise.all(bodies.map(async (body) => newDocument(newId(stamp.ts), { ...(await hashFields(reg, body)), ...system }, ctx.principal, stamp)));
     const hooks = this.hooks.get(reg.path);
-    const revealed = await this.write(ctx, async (db) => {
+    const revealed = await this.write(ctx, async (db, txCtx) => {
       const values: unknown[] = [];
       const rows = docs.map((doc) => {
         const base = values.length;
@@ -154,7 +159,6 @@ export class CollectionEngine {
       ).catch((error) => translate(error, reg));
       await appendChanges(db, ctx, reg, docs.map((doc) => ({ op: 'c', after: doc })));
       if (!hooks?.afterCreate) return [];
-      const txCtx = { ...ctx, tx: db };
       return Promise.all(docs.map(async (doc) => (await hooks.afterCreate!(txCtx, doc)) ?? {}));
     });
     return docs.map((doc, i) => ({ ...present(reg, doc), ...revealed[i] }));
@@ -187,13 +191,13 @@ export class CollectionEngine {
   }
 
   async destroyById(ctx: RequestContext, reg: RegisteredCollection, id: string, options: WriteOptions = {}): Promise<Record<string, unknown>> {
-    return this.write(ctx, async (db) => {
+    return this.write(ctx, async (db, txCtx) => {
       const doc = await this.load(db, ctx, reg, id, true, true);
       this.checkVersion(reg, doc, options);
       await db.query(`DELETE FROM ${quoteIdent(reg.table)} WHERE tenant_id = $1 AND id = $2`, [ctx.tenant, id]);
       // Destroying is a write too: its version follows the last one, so receivers see it as newer.
       await appendChanges(db, ctx, reg, [{ op: 'd', before: doc, version: doc.version + 1 }]);
-      await this.hooks.get(reg.path)?.afterDelete?.({ ...ctx, tx: db }, doc, true);
+      await this.hooks.get(reg.path)?.afterDelete?.(txCtx, doc, true);
       return present(reg, doc);
     });
   }
@@ -221,21 +225,21 @@ export class CollectionEngine {
     const sql = `UPDATE ${table} AS t SET ${assignments.join(', ')}
       FROM (SELECT id, doc AS before FROM ${table} WHERE ${where} FOR UPDATE) AS o
       WHERE t.tenant_id = $1 AND t.id = o.id RETURNING o.before, t.doc`;
-    return this.write(ctx, async (db) => {
+    return this.write(ctx, async (db, txCtx) => {
       const result = await db.query<{ before: Doc; doc: Doc }>(sql, params.values).catch((error) => translate(error, reg));
       await appendChanges(db, ctx, reg, result.rows.map((r) => ({ op: 'u', before: r.before, after: r.doc })));
-      await after?.({ ...ctx, tx: db }, result.rows.map((r) => r.doc));
+      await after?.(txCtx, result.rows.map((r) => r.doc));
       return result.rowCount;
     });
   }
 
   private async modify(ctx: RequestContext, reg: RegisteredCollection, id: string, options: WriteOptions, op: ChangeOp,
     change: (doc: Doc, stamp: ReturnType<typeof stampOf>) => Doc, hook?: (ctx: RequestContext, doc: Doc) => Promise<void>): Promise<Record<string, unknown>> {
-    return this.write(ctx, async (db) => {
+    return this.write(ctx, async (db, txCtx) => {
       const doc = await this.load(db, ctx, reg, id, options.includeDeleted ?? false, true);
       this.checkVersion(reg, doc, options);
       const next = change(doc, stampOf(ctx.principal));
-      await hook?.({ ...ctx, tx: db }, next);
+      await hook?.(txCtx, next);
       await db.query(
         `UPDATE ${quoteIdent(reg.table)} SET ref = $3, owner = $4, shares = $5, groups = $6, clients = $7, deleted_at = $8, version = $9, doc = $10 WHERE tenant_id = $1 AND id = $2`,
         [ctx.tenant, id, next.ref ?? null, next.owner ?? null, next.shares ?? [], next.groups ?? [], next.clients ?? [], next.deleted_at ?? null, next.version, JSON.stringify(next)],
