@@ -1,12 +1,13 @@
 // `npm run bench`: W1-W3 with autocannon on the embedded shape, the PostgreSQL shape and the
-// bare Fastify + pg ceiling, one server under load at a time; prints req/s, p50, p99 and the
-// ratio to the ceiling, and writes bench/results/latest.json. `--help` lists the options.
+// bare Fastify + pg ceiling, one server under load at a time, plus W1a (W1 with a bearer token)
+// and W5 (token refresh) on the platform only; prints req/s, p50, p99, the ratio to the ceiling
+// and W1a's to W1, and writes bench/results/latest.json. `--help` lists the options.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compact, redact, removeCreated, resetBenchDatabase } from './lib/database.mjs';
-import { parseOptions, SHAPES } from './lib/options.mjs';
-import { formatTable, machine, medianRows, RESULTS_DIR, verdict, withRatios, writeResults } from './lib/report.mjs';
+import { parseOptions, SHAPES, WORKLOAD_IDS } from './lib/options.mjs';
+import { authVerdict, formatTable, machine, medianRows, RESULTS_DIR, verdict, withRatios, writeResults } from './lib/report.mjs';
 import { findDrift } from './lib/sql-check.mjs';
 import { signalAll, startCeiling, startPlatform, stopServer } from './lib/servers.mjs';
 import { runWorkload, sample, seedUsers, WORKLOADS } from './lib/workloads.mjs';
@@ -19,6 +20,7 @@ async function measure(shape, server, workload, ids, options, afterCreate) {
   const prefix = `w3-${shape}-${Date.now().toString(36)}-`;
   const result = await runWorkload(server.baseUrl, workload.id, { ...options, ids, prefix });
   log(`  ${shape} ${workload.id}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms`);
+  if (result.invalid) log(`  ${shape} ${workload.id}: INVALID RUN: ${result.invalid}`);
   if (workload.id === 'W3' && afterCreate) await afterCreate(prefix);
   return { shape, workload: workload.id, name: workload.name, ...result };
 }
@@ -88,18 +90,23 @@ async function startCheckedCeiling(db, ids, reference, options, notes) {
  */
 async function postgres(options, db, notes) {
   const cleanup = (prefix) => removeCreated(db.url, prefix);
-  return withServer(startPlatform({ databaseUrl: db.url, profileDir: options.profileDir }), async (platform) => {
+  const { natsUrl, profileDir } = options;
+  const label = natsUrl ? 'postgres+nats' : 'postgres';
+  return withServer(startPlatform({ databaseUrl: db.url, natsUrl, profileDir }), async (platform) => {
     const started = Date.now();
     const ids = await seedUsers(platform.baseUrl, options.users);
     await compact(db.url);
-    log(`postgres: seeded ${ids.length} users in ${seconds(started)}`);
+    log(`${label}: seeded ${ids.length} users in ${seconds(started)}`);
     const reference = await sample(platform.baseUrl, ids);
-    const servers = options.shapes.includes('postgres') ? [['postgres', platform]] : [];
+    const servers = options.shapes.includes('postgres') ? [[label, platform]] : [];
     const run = async () => {
       const rows = [];
       for (let round = 0; round < options.rounds; round++) {
         for (const workload of selected(options)) {
-          for (const [shape, server] of servers) rows.push(await measure(shape, server, workload, ids, options, cleanup));
+          for (const [shape, server] of servers) {
+            if (shape === 'ceiling' && !workload.ceiling) continue;
+            rows.push(await measure(shape, server, workload, ids, options, cleanup));
+          }
         }
       }
       return rows;
@@ -120,7 +127,8 @@ async function main() {
   }
   if (options.profile) options.profileDir = join(RESULTS_DIR, 'profiles');
   const started = Date.now();
-  log(`shapes ${options.shapes.join(', ')}; workloads ${options.workloads.join(', ')}; ${options.rounds} round(s) of `
+  const nats = options.natsUrl ? ` (postgres with NATS_URL=${redact(options.natsUrl)})` : '';
+  log(`shapes ${options.shapes.join(', ')}${nats}; workloads ${options.workloads.join(', ')}; ${options.rounds} round(s) of `
     + `${options.duration} s per workload after ${options.warmup} s warm-up; ${options.connections} connections; ${options.users} seeded users`);
   const rows = [];
   const notes = [];
@@ -139,19 +147,32 @@ async function main() {
       rows.push(...(await postgres(options, db, notes)));
     }
   }
-  const order = (r) => SHAPES.indexOf(r.shape) * 10 + Number(r.workload.slice(1));
+  finish(options, { rows, notes, load, postgresVersion, started });
+}
+
+/** Prints the table, the verdicts and the notes, and writes bench/results/latest.json. */
+function finish(options, { rows, notes, load, postgresVersion, started }) {
+  const order = (r) => SHAPES.indexOf(r.shape.split('+')[0]) * 10 + WORKLOAD_IDS.indexOf(r.workload);
   const table = withRatios(medianRows(rows)).sort((a, b) => order(a) - order(b));
   console.log(table.length > 0 ? `\n${formatTable(table)}\n` : 'bench: nothing was measured');
   const goal = verdict(table, options.rounds);
   if (goal) console.log(goal);
+  const authGoal = authVerdict(table, options.rounds);
+  if (authGoal) console.log(authGoal);
   for (const note of notes) console.log(`note: ${note}`);
+  const invalid = table.filter((r) => r.invalid);
+  for (const r of invalid) console.log(`INVALID: ${r.shape} ${r.workload} ${r.name}: ${r.invalid}`);
   const { profileDir, databaseUrl, ...recorded } = options;
   const path = writeResults({
     date: new Date().toISOString(), machine: machine(postgresVersion), loadAverage: { start: load, end: loadavg()[0] },
-    options: recorded, results: table, goal, notes,
+    options: { ...recorded, natsUrl: recorded.natsUrl && redact(recorded.natsUrl) }, results: table, goal, authGoal, notes,
   });
   log(`results written to ${path}; total ${seconds(started)}`);
   if (profileDir) log(`CPU profiles (one per server) in ${profileDir}`);
+  if (invalid.length > 0) {
+    console.error(`bench: ${invalid.length} invalid run(s): a W1a or W5 request did not answer 2xx (see above)`);
+    process.exitCode = 1;
+  }
 }
 
 main().catch((error) => {

@@ -1,11 +1,12 @@
 // Command-line and environment options of `npm run bench`.
 export const SHAPES = ['embedded', 'postgres', 'ceiling'];
-export const WORKLOAD_IDS = ['W1', 'W2', 'W3'];
+export const WORKLOAD_IDS = ['W1', 'W1a', 'W2', 'W3', 'W5'];
 
 const HELP = `usage: npm run bench -- [options]
 
   --shape <list>        shapes to run, comma-separated: embedded, postgres, ceiling (default: all)
-  --workload <list>     workloads to run, comma-separated: W1, W2, W3 (default: all)
+  --workload <list>     workloads to run, comma-separated: W1, W1a, W2, W3, W5 (default: all)
+                        W1a: W1 with a bearer token; W5: token refresh (neither runs on the ceiling)
   --duration <s>        measured seconds per workload (default 8, env BENCH_DURATION)
   --warmup <s>          unmeasured seconds before each workload (default 2, env BENCH_WARMUP)
   --rounds <n>          repeat every workload n times and report the median run (default 1, env BENCH_ROUNDS)
@@ -13,6 +14,7 @@ const HELP = `usage: npm run bench -- [options]
   --users <n>           users seeded before the workloads (default 10000, env BENCH_USERS)
   --quick               short run: 3 s per workload, 1 s warm-up, 2000 users
   --profile             run each server under node --cpu-prof (profiles in bench/results/profiles)
+  --nats <url>          run the PostgreSQL shape with NATS_URL=<url> (shown as postgres+nats; env BENCH_NATS_URL)
   --help                this text
 
 PostgreSQL: BENCH_DATABASE_URL, else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres
@@ -55,11 +57,13 @@ function readArgs(argv) {
 
 export function parseOptions(argv, env) {
   const args = readArgs(argv);
-  const known = ['shape', 'workload', 'rounds', 'duration', 'warmup', 'connections', 'users', 'quick', 'profile', 'help'];
+  const known = ['shape', 'workload', 'rounds', 'duration', 'warmup', 'connections', 'users', 'quick', 'profile', 'nats', 'help'];
   const unknown = Object.keys(args).find((k) => !known.includes(k));
   if (unknown) throw usage(`unknown option --${unknown}\n\n${HELP}`);
   if (args.help) return { help: HELP };
   const quick = args.quick === true;
+  const nats = args.nats ?? env.BENCH_NATS_URL;
+  if (nats === true) throw usage('--nats needs a URL, e.g. --nats nats://127.0.0.1:4222');
   return {
     shapes: args.shape ? parseList('shape', args.shape, SHAPES) : [...SHAPES],
     workloads: args.workload ? parseList('workload', args.workload, WORKLOAD_IDS) : [...WORKLOAD_IDS],
@@ -70,6 +74,7 @@ export function parseOptions(argv, env) {
     users: Math.round(positive('users', args.users ?? env.BENCH_USERS ?? (quick ? 2000 : 10000))),
     quick,
     profile: args.profile === true,
+    natsUrl: nats || undefined,
     databaseUrl: env.BENCH_DATABASE_URL || env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
   };
 }

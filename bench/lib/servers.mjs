@@ -68,18 +68,32 @@ async function start(name, script, env, nodeArgs) {
   return server;
 }
 
-/** The platform as `npm start` runs it, on the embedded shape (`dataDir`) or PostgreSQL (`databaseUrl`). */
-export function startPlatform({ dataDir, databaseUrl, profileDir }) {
-  // Only the database varies between shapes: no NATS or Redis from the caller's environment.
-  const env = { LOG_LEVEL: 'warn', AUTH_PROVIDER: 'none', HOST: '127.0.0.1', NODE_ENV: 'development', NATS_URL: '', REDIS_URL: '' };
+/**
+ * The bootstrap admin of a fresh database, who signs in for W1a and W5. AUTH_PROVIDER=none still
+ * authenticates every request that carries a bearer token, exactly as AUTH_PROVIDER=internal.
+ */
+export const BENCH_ADMIN = { email: 'admin@bench.example', password: 'stratum-bench-admin' };
+
+/**
+ * The platform as `npm start` runs it, on the embedded shape (`dataDir`) or PostgreSQL
+ * (`databaseUrl`), with NATS only when `natsUrl` is given (the postgres+nats variant).
+ */
+export function startPlatform({ dataDir, databaseUrl, natsUrl, profileDir }) {
+  // Only the database (and NATS for postgres+nats) varies: no NATS or Redis from the caller's environment.
+  const env = {
+    LOG_LEVEL: 'warn', AUTH_PROVIDER: 'none', HOST: '127.0.0.1', NODE_ENV: 'development', NATS_URL: natsUrl ?? '', REDIS_URL: '',
+    STRATUM_ADMIN_EMAIL: BENCH_ADMIN.email, STRATUM_ADMIN_PASSWORD: BENCH_ADMIN.password,
+    // W5 signs in once per connection and run; the default of 10 a minute would answer 429.
+    LOGIN_ATTEMPTS_PER_MINUTE: '100000',
+  };
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
   else {
     env.STRATUM_DATA_DIR = dataDir;
     env.DATABASE_URL = '';
   }
-  const name = `platform-${databaseUrl ? 'postgres' : 'embedded'}.cpuprofile`;
-  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}`] : [];
-  return start(databaseUrl ? 'platform (postgres)' : 'platform (embedded)', PLATFORM, env, nodeArgs);
+  const shape = databaseUrl ? `postgres${natsUrl ? '-nats' : ''}` : 'embedded';
+  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=platform-${shape}.cpuprofile`] : [];
+  return start(`platform (${shape})`, PLATFORM, env, nodeArgs);
 }
 
 /** The bare Fastify + pg server running the platform's SQL. */

@@ -1,16 +1,24 @@
-// Seeding and the autocannon workloads W1 (get by id), W2 (indexed find) and W3 (create).
+// Seeding and the autocannon workloads W1 (get by id), W1a (W1 with a bearer token), W2 (indexed
+// find), W3 (create) and W5 (token refresh).
 import autocannon from 'autocannon';
+import { checkAuthenticated, invalidReason, refreshChains, signIn } from './auth.mjs';
 
 export const STATUSES = ['active', 'inactive', 'suspended', 'pending'];
 export const FIND_PATH = `/identity/users?query=${encodeURIComponent('{"status":"active"}')}&sort=-created_at&limit=20`;
 const BULK_SIZE = 500;
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
+// `ceiling`: whether the bare Fastify + pg server runs it too. Order: as measured and printed.
 export const WORKLOADS = [
-  { id: 'W1', name: 'get by id', describe: 'GET /identity/users/:id, a random seeded id per request' },
-  { id: 'W2', name: 'indexed find', describe: 'GET /identity/users?query={"status":"active"}&sort=-created_at&limit=20' },
-  { id: 'W3', name: 'create', describe: 'POST /identity/users with a unique username and email' },
+  { id: 'W1', name: 'get by id', ceiling: true, describe: 'GET /identity/users/:id, a random seeded id per request' },
+  { id: 'W1a', name: 'get by id, authenticated', ceiling: false, describe: 'W1 with Authorization: Bearer <access token of the bench admin>' },
+  { id: 'W2', name: 'indexed find', ceiling: true, describe: 'GET /identity/users?query={"status":"active"}&sort=-created_at&limit=20' },
+  { id: 'W3', name: 'create', ceiling: true, describe: 'POST /identity/users with a unique username and email' },
+  { id: 'W5', name: 'token refresh', ceiling: false, describe: 'POST /auth/token grant_type=refresh_token, one rotating chain per connection' },
 ];
+
+/** W1a and W5 are invalid with any answer other than 2xx: a 401 is fast, and a broken chain stays broken. */
+const STRICT = new Set(['W1a', 'W5']);
 
 function user(prefix, n) {
   return { username: `${prefix}${n}`, email: `${prefix}${n}@bench.example`, name: `Bench User ${n}`, status: STATUSES[n % STATUSES.length] };
@@ -66,15 +74,40 @@ function cannon(options) {
   });
 }
 
+/** One autocannon run's options; for W1a and W5 also `failure()`, the first broken answer seen. */
+async function plan(baseUrl, workload, { ids, prefix, connections, accessToken }) {
+  if (workload === 'W5') return refreshChains(baseUrl, connections);
+  if (workload === 'W1a') {
+    const headers = { authorization: `Bearer ${accessToken}` };
+    return { options: { requests: requestsFor('W1', ids, prefix).map((request) => ({ ...request, headers })) }, failure: () => null };
+  }
+  return { options: { requests: requestsFor(workload, ids, prefix) } };
+}
+
 /**
  * Runs one workload against `baseUrl`: an unmeasured warm-up, then the measured run.
- * W3 usernames start with `prefix` so the rows can be removed afterwards.
+ * W3 usernames start with `prefix` so the rows can be removed afterwards. W1a signs in once per
+ * call; W5 signs in once per connection for each of the two runs, before the warm-up.
  */
 export async function runWorkload(baseUrl, workload, { ids, prefix, duration, warmup, connections }) {
-  if (warmup > 0) {
-    await cannon({ url: baseUrl, connections, duration: warmup, requests: requestsFor(workload, ids, `${prefix}warm-`) });
+  let accessToken;
+  if (workload === 'W1a') {
+    accessToken = (await signIn(baseUrl)).access_token;
+    await checkAuthenticated(baseUrl, ids, accessToken);
   }
-  const result = await cannon({ url: baseUrl, connections, duration, requests: requestsFor(workload, ids, prefix) });
+  const args = { ids, connections, accessToken };
+  const warm = warmup > 0 ? await plan(baseUrl, workload, { ...args, prefix: `${prefix}warm-` }) : null;
+  const measured = await plan(baseUrl, workload, { ...args, prefix });
+  const problems = [];
+  if (warm) {
+    const result = await cannon({ url: baseUrl, connections, duration: warmup, ...warm.options });
+    const reason = STRICT.has(workload) ? invalidReason(result, warm.failure()) : null;
+    if (reason) problems.push(`warm-up: ${reason}`);
+  }
+  const result = await cannon({ url: baseUrl, connections, duration, ...measured.options });
+  const reason = STRICT.has(workload) ? invalidReason(result, measured.failure()) : null;
+  if (reason) problems.push(reason);
+  const invalid = problems.join('; ');
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
@@ -83,5 +116,6 @@ export async function runWorkload(baseUrl, workload, { ids, prefix, duration, wa
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
+    ...(invalid ? { invalid } : {}),
   };
 }
