@@ -30,6 +30,8 @@ export interface AuthConfig {
   /** Upper bound for per-client and per-app TTL overrides. */
   maxAccessTtlSeconds: number;
   maxRefreshTtlSeconds: number;
+  /** How long a retired signing key still verifies: long enough for any token it signed to expire. */
+  keyOverlapSeconds: number;
   rootDomain: string;
   adminEmail: string;
   /** When absent, the first start generates one and prints it once. */
@@ -221,6 +223,7 @@ function authConfig(env: Env, provider: AuthProvider, port: number, nodeEnv: Nod
     refreshTtlSeconds: int(env, 'REFRESH_TOKEN_TTL', 86_400, 60, maxRefresh),
     maxAccessTtlSeconds: maxAccess,
     maxRefreshTtlSeconds: maxRefresh,
+    keyOverlapSeconds: Math.max(maxAccess, maxRefresh),
     rootDomain,
     adminEmail: env.STRATUM_ADMIN_EMAIL || `admin@${rootDomain === 'localhost' ? 'example.com' : rootDomain}`,
     adminPassword,

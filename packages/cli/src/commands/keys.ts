@@ -16,7 +16,7 @@ interface KeyInfo {
 
 /** Public facts about the signing keys, newest first; the private JWKs are never selected. */
 async function listKeys(config: Config): Promise<Output> {
-  const overlap = config.auth.maxAccessTtlSeconds;
+  const overlap = config.auth.keyOverlapSeconds;
   return withRuntime(config, async ({ store }) => {
     const { rows } = await store.query<Omit<KeyInfo, 'state'> & { live: boolean }>(
       `SELECT kid, alg, ${iso('created_at')} AS created_at, ${iso('retired_at')} AS retired_at,
@@ -36,11 +36,11 @@ async function listKeys(config: Config): Promise<Output> {
 
 /**
  * Retires the signing key and creates a new one, in one transaction. Retired keys keep
- * verifying for the overlap (ACCESS_TOKEN_TTL_MAX), so tokens already issued stay valid; running
+ * verifying for the overlap (the longer of ACCESS_TOKEN_TTL_MAX and REFRESH_TOKEN_TTL_MAX), so tokens already issued stay valid; running
  * nodes sign with the new key after their next key reload (at most a minute).
  */
 async function rotateKey(config: Config): Promise<Output> {
-  const overlap = config.auth.maxAccessTtlSeconds;
+  const overlap = config.auth.keyOverlapSeconds;
   return withRuntime(config, async ({ store }) => {
     const result = await store.transaction(async (tx) => {
       const before = await tx.query<{ kid: string }>('SELECT kid FROM stratum_signing_keys WHERE retired_at IS NULL ORDER BY created_at');
@@ -54,7 +54,7 @@ async function rotateKey(config: Config): Promise<Output> {
 export const keysRotateCommand: Command = {
   words: ['keys', 'rotate'],
   synopsis: '',
-  summary: 'create a new signing key; the old one keeps verifying for ACCESS_TOKEN_TTL_MAX',
+  summary: 'create a new signing key; the old one keeps verifying until every token it signed has expired',
   spec: { positionals: [], flags: {} },
   prepare: () => rotateKey,
 };

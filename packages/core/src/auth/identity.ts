@@ -40,7 +40,7 @@ export interface Identity {
  * revocation reaches it: one process (embedded) or the NATS bus.
  */
 export async function createIdentity(config: Config, store: Store, registry: CollectionRegistry, engine: CollectionEngine, bus: Bus): Promise<Identity> {
-  const keys = new KeyRing(store, config.auth.maxAccessTtlSeconds);
+  const keys = new KeyRing(store, config.auth.keyOverlapSeconds);
   await keys.init();
   const tokens = new TokenService(keys, { issuer: config.auth.issuer, audience: config.auth.audience });
   const cacheMs = store.kind === 'embedded' || bus.kind === 'nats' ? 60_000 : 0;

@@ -15,8 +15,18 @@ export const newJti = () => randomBytes(16).toString('base64url');
 
 const unauthorized = (message: string) => new DomainError(ErrorCode.UNAUTHORIZED, message);
 
-/** Signs and verifies JWTs: EdDSA only, with kid, issuer and audience always checked. */
+/** Verified tokens remembered per node; enough for the busy ones, bounded in memory. */
+const VERIFIED_CACHE_SIZE = 5000;
+
+/**
+ * Signs and verifies JWTs: EdDSA only, with kid, issuer and audience always checked. A token
+ * that verified is remembered until it expires, keyed by its exact text (any change to it is a
+ * different key and is verified afresh); revocation is not affected, since the session is
+ * checked on every request.
+ */
 export class TokenService {
+  private readonly verified = new Map<string, TokenClaims>();
+
   constructor(
     private readonly keys: KeyRing,
     private readonly settings: TokenSettings,
@@ -39,6 +49,18 @@ export class TokenService {
 
   /** Verifies signature, alg, kid, iss, aud, exp and the token type; any failure is a 401. */
   async verify(token: string, type: TokenClaims['type']): Promise<TokenClaims> {
+    const known = this.verified.get(token);
+    if (known && known.type === type) {
+      if (known.exp * 1000 > Date.now()) return known;
+      this.verified.delete(token);
+    }
+    const claims = await this.verifySignature(token, type);
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, claims);
+    return claims;
+  }
+
+  private async verifySignature(token: string, type: TokenClaims['type']): Promise<TokenClaims> {
     let kid: string | undefined;
     try {
       kid = decodeProtectedHeader(token).kid;
