@@ -1,7 +1,8 @@
 import { ErrorCode, type CqrsPayload } from '@stratum/contracts';
 import type { TenantId } from '../context.js';
 import { DomainError } from '../errors.js';
-import type { SqlExecutor } from '../store/types.js';
+import type { SqlExecutor, Store } from '../store/types.js';
+import { sequenceEvents } from './outbox.js';
 
 export interface FeedItem extends CqrsPayload {
   /** Per-tenant position: pass the last one seen as `after` to continue. */
@@ -26,9 +27,16 @@ export function parseFeedQuery(raw: Record<string, unknown>, lastEventId: string
   return { after: Number(afterRaw), limit: Number(limitRaw) };
 }
 
-/** Committed, released events of a tenant after a position, in order, limited to what the caller may read. */
-export async function readFeed(db: SqlExecutor, tenant: TenantId, query: FeedQuery): Promise<FeedItem[]> {
+/**
+ * Committed, released events of a tenant after a position, in order, limited to what the caller
+ * may read. Sequences what has committed first, so a reader sees its own writes at once.
+ */
+export async function readFeed(store: Store, tenant: TenantId, query: FeedQuery): Promise<FeedItem[]> {
   if (query.readable !== 'all' && query.readable.length === 0) return [];
+  while ((await sequenceEvents(store)) > 0) {
+    // drain: every committed event gets its position before this read
+  }
+  const db: SqlExecutor = store;
   const params: unknown[] = [tenant, query.after, query.limit];
   let readable = '';
   if (query.readable !== 'all') {
@@ -47,7 +55,7 @@ export async function readFeed(db: SqlExecutor, tenant: TenantId, query: FeedQue
  * Follows the feed: everything after `after`, then new events as they commit, polling while idle.
  * Yields an empty batch after each idle wait so the consumer can notice a closed connection.
  */
-export async function* followFeed(db: SqlExecutor, tenant: TenantId, query: FeedQuery, idleMs: number, stop: AbortSignal): AsyncIterable<FeedItem[]> {
+export async function* followFeed(db: Store, tenant: TenantId, query: FeedQuery, idleMs: number, stop: AbortSignal): AsyncIterable<FeedItem[]> {
   let after = query.after;
   while (!stop.aborted) {
     const batch = await readFeed(db, tenant, { ...query, after });

@@ -74,6 +74,28 @@ for (const shape of storeShapes()) {
       assert.deepEqual(await readFeed(store, ctx.tenant, { after: 0, limit: 100, readable: [] }), []);
     });
 
+    test('an event of a transaction still open gets a later position when it commits, never a gap behind a reader',
+      { skip: shape.name !== 'postgres' && 'one embedded connection cannot hold two transactions open' }, async () => {
+        const ctx = testContext();
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        let written!: () => void;
+        const wrote = new Promise<void>((resolve) => (written = resolve));
+        const slow = store.transaction(async (tx) => {
+          await engine.create(withTx(ctx, tx), stats, { key: 'slow', value: 1 });
+          written();
+          await gate;
+        });
+        await wrote;
+        await engine.create(ctx, stats, { key: 'fast', value: 2 });
+        const early = await readFeed(store, ctx.tenant, { after: 0, limit: 10, readable: 'all' });
+        assert.deepEqual(early.map((e) => [e.position, (e.after as { key: string }).key]), [[1, 'fast']]);
+        release();
+        await slow;
+        const later = await readFeed(store, ctx.tenant, { after: 1, limit: 10, readable: 'all' });
+        assert.deepEqual(later.map((e) => [e.position, (e.after as { key: string }).key]), [[2, 'slow']]);
+      });
+
     test('concurrent writers of one tenant get distinct, gap-free positions', async () => {
       const ctx = testContext();
       await Promise.all(Array.from({ length: 20 }, (_, i) => engine.create(ctx, stats, { key: `c${i}`, value: i })));

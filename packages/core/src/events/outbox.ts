@@ -1,7 +1,7 @@
 import type { CqrsPayload } from '@stratum/contracts';
 import type { RequestContext } from '../context.js';
 import { newId } from '../ids.js';
-import type { SqlExecutor } from '../store/types.js';
+import type { SqlExecutor, Store } from '../store/types.js';
 import { present, type Doc } from '../collections/documents.js';
 import type { RegisteredCollection } from '../collections/registry.js';
 
@@ -15,7 +15,7 @@ export interface Change {
   version?: number;
 }
 
-const COLUMNS = 11;
+const COLUMNS = 10;
 
 /** The change event of seed 000 for one write; write-only fields never leave in it. */
 export function payloadOf(reg: RegisteredCollection, change: Change, tsMs: number): CqrsPayload {
@@ -34,28 +34,59 @@ export function payloadOf(reg: RegisteredCollection, change: Change, tsMs: numbe
 
 /**
  * Appends the events of a write inside the write's own transaction: a rolled-back write leaves
- * no event, a committed one cannot lose its events.
+ * no event, a committed one cannot lose its events. No lock is taken: positions are given later,
+ * in commit order, by `sequenceEvents`.
  */
 export async function appendChanges(db: SqlExecutor, ctx: RequestContext, reg: RegisteredCollection, changes: Change[]): Promise<void> {
   if (changes.length === 0) return;
-  const counter = await db.query<{ position: string | number }>(
-    `INSERT INTO stratum_outbox_positions (tenant_id, position) VALUES ($1, $2)
-     ON CONFLICT (tenant_id) DO UPDATE SET position = stratum_outbox_positions.position + $2 RETURNING position::text AS position`,
-    [ctx.tenant, changes.length],
-  );
-  const first = Number(counter.rows[0].position) - changes.length + 1;
   const tsMs = Date.now();
   const values: unknown[] = [];
-  const rows = changes.map((change, i) => {
+  const rows = changes.map((change) => {
     const doc = (change.after ?? change.before)!;
     const base = values.length;
-    values.push(ctx.tenant, first + i, newId(tsMs), tsMs, change.op, reg.def.service, reg.def.name, doc.id, change.version ?? doc.version,
+    values.push(ctx.tenant, newId(tsMs), tsMs, change.op, reg.def.service, reg.def.name, doc.id, change.version ?? doc.version,
       (doc.clients as string[] | undefined) ?? [], JSON.stringify(payloadOf(reg, change, tsMs)));
     return `(${Array.from({ length: COLUMNS }, (_, k) => `$${base + k + 1}`).join(', ')})`;
   });
   await db.query(
-    `INSERT INTO stratum_outbox (tenant_id, position, event_id, ts_ms, op, service, collection, document_id, version, clients, payload)
+    `INSERT INTO stratum_outbox (tenant_id, event_id, ts_ms, op, service, collection, document_id, version, clients, payload)
      VALUES ${rows.join(', ')}`,
     values,
   );
+}
+
+// Any constant works; it only has to be the same on every node sequencing this database.
+const SEQUENCER_LOCK = 7_318_424_552;
+
+/**
+ * Gives committed events without a position the next positions of their tenant, in the order
+ * they were written. Only one sequencer runs at a time (a transaction-scoped advisory lock), and
+ * an event still in an open transaction is invisible here, so it gets a later position when it
+ * commits: a reader that has seen position N never finds a smaller one appear afterwards. Two
+ * writes of one document are ordered by its row lock, so their events keep that order.
+ * Returns how many events were sequenced.
+ */
+export async function sequenceEvents(store: Store, batch = 1000): Promise<number> {
+  return store.transaction(async (tx) => {
+    const locked = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [SEQUENCER_LOCK]);
+    if (!locked.rows[0].locked) return 0;
+    const result = await tx.query(
+      `WITH batch AS (
+         SELECT seq, tenant_id FROM stratum_outbox WHERE position IS NULL AND saga IS NULL ORDER BY seq LIMIT $1
+       ), numbered AS (
+         SELECT seq, tenant_id, row_number() OVER (PARTITION BY tenant_id ORDER BY seq) AS rn FROM batch
+       ), counts AS (
+         SELECT tenant_id, count(*) AS n FROM batch GROUP BY tenant_id
+       ), bumped AS (
+         INSERT INTO stratum_outbox_positions (tenant_id, position) SELECT tenant_id, n FROM counts
+         ON CONFLICT (tenant_id) DO UPDATE SET position = stratum_outbox_positions.position + EXCLUDED.position
+         RETURNING tenant_id, position AS last
+       )
+       UPDATE stratum_outbox o SET position = b.last - c.n + n.rn
+       FROM numbered n JOIN counts c USING (tenant_id) JOIN bumped b USING (tenant_id)
+       WHERE o.seq = n.seq`,
+      [batch],
+    );
+    return result.rowCount;
+  });
 }
