@@ -28,11 +28,7 @@ export class ClientOperations {
   /** Client authentication by id and secret, in the tenant named or the client's own. */
   async authenticateClient(id: string | undefined, secret: string | undefined, domain?: string): Promise<{ tenant: TenantId; client: ClientRecord }> {
     if (!id || !secret || !/^[0-9a-f]{24}$/.test(id)) throw invalidClient();
-    let tenantName = domain;
-    if (!tenantName) {
-      const found = await this.store.query<{ tenant_id: string }>('SELECT tenant_id FROM c_domain_clients WHERE id = $1 AND deleted_at IS NULL LIMIT 1', [id]);
-      tenantName = found.rows[0]?.tenant_id;
-    }
+    const tenantName = domain ?? (await this.identities.tenantOfClient(id));
     const tenant = tenantName ? await this.tenants.resolve(tenantName) : undefined;
     const client = tenant ? await this.identities.client(tenant.id, id) : undefined;
     const ok = await verifyPassword(secret, client?.secret);

@@ -41,6 +41,17 @@ export class IdentityDirectory {
     return result.rows[0]?.doc;
   }
 
+  /**
+   * The tenant a client id belongs to, for a request that names only its client. The one lookup
+   * across tenants, and it returns nothing but the tenant's id.
+   */
+  async tenantOfClient(id: string): Promise<string | undefined> {
+    if (!/^[0-9a-f]{24}$/.test(id)) return undefined;
+    const found = await this.db.query<{ tenant_id: string }>(
+      'SELECT tenant_id FROM c_domain_clients WHERE id = $1 AND deleted_at IS NULL LIMIT 1', [id]);
+    return found.rows[0]?.tenant_id;
+  }
+
   client(tenant: TenantId, id: string): Promise<ClientRecord | undefined> {
     return this.one<ClientRecord>('c_domain_clients', tenant, 'id = $2', [id]);
   }

@@ -75,11 +75,8 @@ export class TokenGrants {
   private async tenantOf(request: TokenRequest, clientId?: string): Promise<TenantId> {
     const named = request.domain ?? str(request.body, 'domain', false);
     if (named) return (await this.deps.tenants.require(named)).id;
-    if (clientId && /^[0-9a-f]{24}$/.test(clientId)) {
-      const found = await this.deps.db.query<{ tenant_id: string }>(
-        'SELECT tenant_id FROM c_domain_clients WHERE id = $1 AND deleted_at IS NULL LIMIT 1', [clientId]);
-      if (found.rows[0]) return (await this.deps.tenants.require(found.rows[0].tenant_id)).id;
-    }
+    const ofClient = clientId ? await this.deps.identities.tenantOfClient(clientId) : undefined;
+    if (ofClient) return (await this.deps.tenants.require(ofClient)).id;
     return (await this.deps.tenants.require(this.deps.config.rootDomain)).id;
   }
 

@@ -9,7 +9,7 @@ import { quoteIdent } from './ddl.js';
 import { hashFields, lifecycle, newDocument, patchDocument, present, stampOf, type Doc } from './documents.js';
 import { populate } from './populate.js';
 import type { CollectionRegistry, RegisteredCollection } from './registry.js';
-import { compileSelect, compileWhere, type Scope } from './select.js';
+import { compileSelect, compileWhere, filterWithRef, type Scope } from './select.js';
 import { appendChanges, type ChangeOp } from '../events/outbox.js';
 
 export interface WriteOptions {
@@ -88,8 +88,7 @@ export class CollectionEngine {
   }
 
   async count(ctx: RequestContext, reg: RegisteredCollection, options: Pick<ReadOptions, 'filter' | 'ref'>, includeDeleted = false): Promise<number> {
-    const filter = options.ref === undefined ? options.filter : { $and: [options.filter, { ref: options.ref }] };
-    const { params, where } = compileWhere(reg, this.scope(ctx, includeDeleted), filter, this.limits);
+    const { params, where } = compileWhere(reg, this.scope(ctx, includeDeleted), filterWithRef(options), this.limits);
     const result = await this.db(ctx).query<{ total: number }>(`SELECT count(*)::int AS total FROM ${quoteIdent(reg.table)} WHERE ${where}`, params.values);
     return result.rows[0].total;
   }

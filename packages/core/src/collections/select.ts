@@ -66,6 +66,11 @@ export function compileWhere(reg: RegisteredCollection, scope: Scope, filter: Fi
   return { params, where: `tenant_id = ${tenant}${live} AND ${compiled}` };
 }
 
+/** `?ref=` is a plain equality on the document's `ref`, added to the caller's filter. */
+export function filterWithRef(options: Pick<ReadOptions, 'filter' | 'ref'>): Filter {
+  return options.ref === undefined ? options.filter : { $and: [options.filter, { ref: options.ref }] };
+}
+
 export interface CompiledSelect {
   sql: string;
   params: unknown[];
@@ -73,8 +78,7 @@ export interface CompiledSelect {
 
 /** SELECT for find and cursor: filter, sort, keyset `after`, and (for pages) limit and offset. */
 export function compileSelect(reg: RegisteredCollection, scope: Scope, options: ReadOptions, limits: Limits, paged: boolean): CompiledSelect {
-  const filter = options.ref === undefined ? options.filter : { $and: [options.filter, { ref: options.ref }] };
-  const { params, where } = compileWhere(reg, scope, filter, limits);
+  const { params, where } = compileWhere(reg, scope, filterWithRef(options), limits);
   for (const field of Object.keys(options.sort)) {
     if (reg.writeOnly.has(field.split('.')[0])) throw new DomainError(ErrorCode.FORBIDDEN, `${field} is write-only and cannot be sorted on`);
   }
