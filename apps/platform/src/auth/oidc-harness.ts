@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { externalIdOf, loadConfig, type Store } from '@stratum/core';
-import { createPlatform, type Platform } from '../app.js';
+import { externalIdOf, type Store } from '@stratum/core';
+import type { Platform } from '../app.js';
+import { listenForTest } from '../testing/listen.js';
 
 /** Helpers of the OIDC suites: a real platform on a real port, plain fetch, and direct row counts. */
 
@@ -25,11 +25,7 @@ export function uniqueDomain(prefix: string): string {
 
 export async function startPlatform(store: Store, env: Record<string, string>): Promise<Running> {
   const root = env.STRATUM_ROOT_DOMAIN ?? uniqueDomain('oidc');
-  const config = loadConfig({ STRATUM_DATA_DIR: 'memory://', LOG_LEVEL: 'silent', NODE_ENV: 'test', STRATUM_ROOT_DOMAIN: root, ...env });
-  const platform = await createPlatform(config, { store });
-  await platform.app.listen(0, '127.0.0.1');
-  const { port } = platform.app.getHttpServer().address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const { platform, url } = await listenForTest(store, { STRATUM_ROOT_DOMAIN: root, ...env });
   return {
     platform, url, root,
     async call(path, options = {}) {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey, randomBytes, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { after, before } from 'node:test';
-import { loadConfig, type Store } from '@stratum/core';
+import type { Store } from '@stratum/core';
 import type { StoreShape } from '@stratum/core/testing';
-import { createPlatform, type Platform } from '../app.js';
+import type { Platform } from '../app.js';
+import { listenForTest } from '../testing/listen.js';
 
 /** Helpers of the *.security.test.ts suites: a real platform with internal auth, real HTTP, real keys. */
 
@@ -86,14 +86,10 @@ async function request(url: string, path: string, options: CallOptions = {}): Pr
  * configuration; STRATUM_ROOT_DOMAIN defaults to a fresh domain.
  */
 export async function startSecure(store: Store, env: Record<string, string> = {}): Promise<Secure> {
-  const config = loadConfig({
-    AUTH_PROVIDER: 'internal', STRATUM_DATA_DIR: 'memory://', LOG_LEVEL: 'silent', NODE_ENV: 'test',
-    STRATUM_ADMIN_PASSWORD: ADMIN_PASSWORD, STRATUM_ROOT_DOMAIN: uniqueDomain(), LOGIN_ATTEMPTS_PER_MINUTE: '10000', ...env,
+  const { platform, config, url } = await listenForTest(store, {
+    AUTH_PROVIDER: 'internal', STRATUM_ADMIN_PASSWORD: ADMIN_PASSWORD, STRATUM_ROOT_DOMAIN: uniqueDomain(),
+    LOGIN_ATTEMPTS_PER_MINUTE: '10000', ...env,
   });
-  const platform = await createPlatform(config, { store });
-  await platform.app.listen(0, '127.0.0.1');
-  const { port } = platform.app.getHttpServer().address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
   const call = (path: string, options?: CallOptions) => request(url, path, options);
   const adminEmail = config.auth.adminEmail;
   return {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { after, before } from 'node:test';
-import { loadConfig, type Store } from '@stratum/core';
+import type { Store } from '@stratum/core';
 import type { StoreShape } from '@stratum/core/testing';
 import { createPlatformClient, PlatformError, type PlatformClient } from '@stratum/sdk';
-import { createPlatform, type Platform } from '../app.js';
+import type { Platform } from '../app.js';
+import { listenForTest } from './listen.js';
 
 /** A platform listening on a random local port, with an SDK client pointed at it. */
 export interface Running {
@@ -20,11 +20,7 @@ export interface Running {
 
 /** Starts the real platform on an opened store; `env` adds configuration (e.g. BODY_LIMIT). */
 export async function startPlatform(shape: StoreShape['name'], store: Store, env: Record<string, string> = {}): Promise<Running> {
-  const config = loadConfig({ AUTH_PROVIDER: 'none', STRATUM_DATA_DIR: 'memory://', LOG_LEVEL: 'silent', NODE_ENV: 'test', ...env });
-  const platform = await createPlatform(config, { store });
-  await platform.app.listen(0, '127.0.0.1');
-  const { port } = platform.app.getHttpServer().address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const { platform, url } = await listenForTest(store, { AUTH_PROVIDER: 'none', ...env });
   return {
     shape, platform, store, url,
     sdk: createPlatformClient({ baseUrl: url }),
