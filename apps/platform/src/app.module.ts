@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { CollectionEngine, CollectionRegistry, TenantDirectory, type Config, type Identity, type Store } from '@stratum/core';
+import { CollectionEngine, CollectionRegistry, TenantDirectory, WebhookAdmin, type Config, type Identity, type Store } from '@stratum/core';
 import { AuthGuard } from './auth/auth.guard.js';
 import type { Authenticator } from './auth/authenticator.js';
 import { CollectionsController } from './collections/collections.controller.js';
@@ -12,6 +12,7 @@ import { OpsController } from './ops/ops.controller.js';
 import { AUTHENTICATOR, CONFIG, IDENTITY, STORE } from './tokens.js';
 import { AuthController } from './auth/auth.controller.js';
 import { EventsController } from './events/events.controller.js';
+import { WebhooksController } from './events/webhooks.controller.js';
 import { WellKnownController } from './auth/well-known.controller.js';
 import { MeController } from './auth/me.controller.js';
 import { ClientConfigController } from './auth/client-config.controller.js';
@@ -25,6 +26,7 @@ export interface PlatformDeps {
   identity: Identity;
   metrics: Metrics;
   lifecycle: Lifecycle;
+  webhooks: WebhookAdmin;
 }
 
 /** Wiring only: the domain objects are built outside Nest and handed in as values. */
@@ -34,7 +36,7 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       // Ops and docs first: their static paths must not be read as /:service/:collection.
-      controllers: [OpsController, DocsController, AuthController, WellKnownController, EventsController, MeController, ClientConfigController, CollectionsController],
+      controllers: [OpsController, DocsController, AuthController, WellKnownController, WebhooksController, EventsController, MeController, ClientConfigController, CollectionsController],
       providers: [
         { provide: CONFIG, useValue: deps.config },
         { provide: STORE, useValue: deps.store },
@@ -45,6 +47,7 @@ export class PlatformModule {
         { provide: CollectionEngine, useValue: deps.engine },
         { provide: Metrics, useValue: deps.metrics },
         { provide: Lifecycle, useValue: deps.lifecycle },
+        { provide: WebhookAdmin, useValue: deps.webhooks },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],

@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
-  bootstrapRoot, BUILTIN_COLLECTIONS, CollectionEngine, CollectionRegistry, createIdentity, openBus, openStore,
-  type BootstrapResult, type Bus, type Config, type Identity, type Store,
+  bootstrapRoot, BUILTIN_COLLECTIONS, CollectionEngine, CollectionRegistry, cqrsConfigHooks, createIdentity, EventDispatcher, openBus, openStore,
+  WebhookAdmin, type BootstrapResult, type Bus, type Config, type Identity, type Store,
 } from '@stratum/core';
 import type { FastifyInstance } from 'fastify';
 import { PlatformModule } from './app.module.js';
@@ -19,6 +19,8 @@ export interface Platform {
   identity: Identity;
   bus: Bus;
   bootstrap: BootstrapResult;
+  /** The event dispatcher of the `all` and `worker` roles; absent on `api` nodes. */
+  dispatcher?: EventDispatcher;
   /** Stops accepting, ends streams, drains in-flight requests, then closes the database. */
   close(): Promise<void>;
 }
@@ -31,6 +33,11 @@ function installHttpEdges(fastify: FastifyInstance, metrics: Metrics): void {
   metrics.install(fastify);
 }
 
+function dispatcherLog(config: Config): (message: string, error?: unknown) => void {
+  if (config.logLevel === 'silent') return () => undefined;
+  return (message, error) => console.error(JSON.stringify({ level: 'error', msg: message, err: error instanceof Error ? error.message : String(error) }));
+}
+
 export async function createPlatform(config: Config, extra: { store?: Store; registry?: CollectionRegistry } = {}): Promise<Platform> {
   const store = extra.store ?? (await openStore(config));
   const registry = extra.registry ?? new CollectionRegistry(BUILTIN_COLLECTIONS);
@@ -38,16 +45,21 @@ export async function createPlatform(config: Config, extra: { store?: Store; reg
   const bus = await openBus(config.natsUrl);
   const identity = await createIdentity(config, store, registry, engine, bus);
   const bootstrap = await bootstrapRoot(config.auth, identity.tenants, engine, registry);
+  engine.setHooks('context/configs', cqrsConfigHooks(registry));
+  const webhooks = new WebhookAdmin(store, config.events.secretOverlapSeconds);
+  const dispatcher = config.role === 'api' ? undefined : new EventDispatcher(store, bus, config.events, dispatcherLog(config));
+  if (dispatcher) engine.onCommitted(() => dispatcher.nudge());
   const metrics = new Metrics(store);
   const lifecycle = new Lifecycle();
   const adapter = new FastifyAdapter(fastifyOptions(config));
   installHttpEdges(adapter.getInstance() as unknown as FastifyInstance, metrics);
   const app = await NestFactory.create<NestFastifyApplication>(
-    PlatformModule.with({ config, store, registry, engine, authenticator: createAuthenticator(config, identity.authenticator, identity.oidc), identity, metrics, lifecycle }),
+    PlatformModule.with({ config, store, registry, engine, authenticator: createAuthenticator(config, identity.authenticator, identity.oidc), identity, metrics, lifecycle, webhooks }),
     adapter,
     { logger: config.logLevel === 'silent' ? false : ['error', 'warn'], bodyParser: true },
   );
   await app.init();
+  dispatcher?.start();
   let closing: Promise<void> | undefined;
   return {
     app,
@@ -56,12 +68,14 @@ export async function createPlatform(config: Config, extra: { store?: Store; reg
     identity,
     bus,
     bootstrap,
+    dispatcher,
     close() {
       closing ??= (async () => {
         lifecycle.beginShutdown();
         // Closing the server destroys sockets whose response has ended but not flushed yet.
         await lifecycle.drain(2000);
         await app.close();
+        await dispatcher?.stop();
         await bus.close();
         if (!extra.store) await store.close();
       })();

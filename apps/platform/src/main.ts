@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from '@stratum/core';
 import { createPlatform } from './app.js';
 import { startBanner } from './banner.js';
@@ -15,7 +16,9 @@ async function main(): Promise<void> {
   }
   const platform = await createPlatform(config);
   await platform.app.listen(config.port, config.host);
-  const url = `http://localhost:${config.port}`;
+  // The bound port, not the configured one: PORT=0 picks a free port.
+  const { port } = platform.app.getHttpServer().address() as AddressInfo;
+  const url = `http://localhost:${port}`;
   console.log(startBanner(config, platform.bootstrap, url));
 
   const stop = async (signal: string) => {

@@ -191,7 +191,7 @@ CREATE INDEX IF NOT EXISTS "c_context_configs_shares" ON "c_context_configs" USI
 CREATE INDEX IF NOT EXISTS "c_context_configs_groups" ON "c_context_configs" USING gin (groups);
 CREATE INDEX IF NOT EXISTS "c_context_configs_clients" ON "c_context_configs" USING gin (clients);
 CREATE INDEX IF NOT EXISTS "c_context_configs_doc" ON "c_context_configs" USING gin (doc jsonb_path_ops);
-CREATE UNIQUE INDEX IF NOT EXISTS "c_context_configs_u_key" ON "c_context_configs" (tenant_id, ((doc->>'key') COLLATE "C")) WHERE deleted_at IS NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS "c_context_configs_u_eid_key" ON "c_context_configs" (tenant_id, ((doc->>'eid') COLLATE "C"), ((doc->>'key') COLLATE "C")) NULLS NOT DISTINCT WHERE deleted_at IS NULL;
 
 -- context/settings: Per-tenant settings by key.
 CREATE TABLE IF NOT EXISTS "c_context_settings" (

@@ -54,8 +54,29 @@ export interface OidcConfig {
   jwksCooldownSeconds: number;
 }
 
+/** How the dispatcher delivers change events (DESIGN 7). */
+export interface EventsConfig {
+  /** Idle wait between dispatcher rounds; writes on this node wake it sooner. */
+  pollMs: number;
+  /** Attempts of one delivery before it goes to the dead letter and pauses its endpoint. */
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** One attempt's time limit; its lease lasts a little longer, then another worker may retry. */
+  timeoutMs: number;
+  /** Attempts in flight per worker. */
+  concurrency: number;
+  /** How long the previous secret still signs after a rotation, so receivers can switch over. */
+  secretOverlapSeconds: number;
+}
+
+export type Role = 'all' | 'api' | 'worker';
+
 export interface Config {
   port: number;
+  /** `all` (embedded default) serves the API and runs the dispatcher; `api` and `worker` split them. */
+  role: Role;
+  events: EventsConfig;
   host: string;
   dataDir: string;
   /** `memory://` keeps the embedded database in memory (tests). */
@@ -125,6 +146,8 @@ export function loadConfig(env: Env): Config {
   const port = int(env, 'PORT', 3010, 0, 65535);
   return {
     port,
+    role: oneOf(env, 'STRATUM_ROLE', ['all', 'api', 'worker'] as const, 'all'),
+    events: eventsConfig(env),
     host: env.HOST || '0.0.0.0',
     dataDir,
     embeddedDataDir: env.STRATUM_DATA_DIR === 'memory://' ? 'memory://' : resolve(dataDir, 'pgdata'),
@@ -149,6 +172,19 @@ export function loadConfig(env: Env): Config {
       cursorBatch: int(env, 'CURSOR_BATCH', 100, 1, 10000),
       loginAttempts: int(env, 'LOGIN_ATTEMPTS_PER_MINUTE', 10, 1, 100000),
     },
+  };
+}
+
+function eventsConfig(env: Env): EventsConfig {
+  const backoffBaseMs = int(env, 'WEBHOOK_BACKOFF_BASE_MS', 5000, 10, 3_600_000);
+  return {
+    pollMs: int(env, 'EVENTS_POLL_MS', 250, 10, 60_000),
+    maxAttempts: int(env, 'WEBHOOK_MAX_ATTEMPTS', 15, 1, 100),
+    backoffBaseMs,
+    backoffMaxMs: Math.max(backoffBaseMs, int(env, 'WEBHOOK_BACKOFF_MAX_MS', 3_600_000, 10, 86_400_000)),
+    timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+    concurrency: int(env, 'WEBHOOK_CONCURRENCY', 32, 1, 1000),
+    secretOverlapSeconds: int(env, 'WEBHOOK_SECRET_OVERLAP_SECONDS', 86_400, 0, 30 * 86_400),
   };
 }
 

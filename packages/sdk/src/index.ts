@@ -6,3 +6,8 @@ export { parseSse, type SseEvent } from './sse.js';
 export { ifMatchHeader, type ClientOptions, type PlatformResponse, type RequestOptions, type TokenSource } from './transport.js';
 export type * from './types.js';
 export { TokenClient, type ClientSignIn, type PasswordSignIn } from './tokens.js';
+export {
+  applyChange, changeVersion, generateWebhookSecret, memoryChangeTarget, signWebhook, verifyWebhook, WebhookVerificationError,
+  type ChangeTarget, type MemoryChangeTarget, type VerifiedWebhook, type VerifyWebhookOptions, type WebhookHeaders,
+  type WebhookVerificationReason,
+} from './webhooks.js';

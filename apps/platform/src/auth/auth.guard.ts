@@ -29,7 +29,7 @@ export class AuthGuard implements CanActivate {
     const auth = await this.authenticator.authenticate(credentialsOf(request.headers, request.ip));
     if (!auth) throw new DomainError(ErrorCode.UNAUTHORIZED, 'Unauthorized');
     request.auth = await this.applyHeaders(request, auth);
-    const required = this.reflector.get<ScopeRequirement | undefined>(SCOPE_LEVEL, context.getHandler());
+    const required = this.reflector.getAllAndOverride<ScopeRequirement | undefined>(SCOPE_LEVEL, [context.getHandler(), context.getClass()]);
     if (required) {
       const params = request.params as { service?: string; collection?: string };
       const service = required.service ?? params.service ?? '';

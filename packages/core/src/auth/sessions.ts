@@ -7,7 +7,8 @@ import type { CollectionEngine, CollectionHooks } from '../collections/engine.js
 import type { CollectionRegistry, RegisteredCollection } from '../collections/registry.js';
 import type { SqlExecutor } from '../store/types.js';
 
-const REVOKED = 'stratum.internal.sessions.revoked';
+// Outside `stratum.*.*.*`, the subjects of change events that JetStream keeps.
+const REVOKED = 'stratum-internal.sessions.revoked';
 
 /** What a session grants and until when. */
 const FIXED = ['user', 'client', 'app', 'kind', 'scope', 'expires_at', 'revoked_at', 'ip', 'agent'];

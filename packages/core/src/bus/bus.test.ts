@@ -20,7 +20,7 @@ test('over NATS a notification published on one node reaches another', { skip: !
   const a = await NatsBus.open(process.env.NATS_URL!);
   const b = await NatsBus.open(process.env.NATS_URL!);
   try {
-    const subject = `stratum.test.${Date.now()}.${Math.random().toString(16).slice(2)}`;
+    const subject = `stratum-test.${Date.now()}.${Math.random().toString(16).slice(2)}`;
     const received = new Promise((resolve) => b.subscribe(subject, resolve));
     await new Promise((r) => setTimeout(r, 50));
     await a.publish(subject, { keys: ['t:1'] });

@@ -1,5 +1,20 @@
 export type BusHandler = (data: unknown) => void;
 
+/** A change event as the bus carries it: on its subject, with its id for deduplication. */
+export interface BusEvent {
+  subject: string;
+  id: string;
+  data: unknown;
+}
+
+/**
+ * The subject of a tenant's change events on one collection. Tenant ids are domains, whose dots
+ * would split a NATS subject token, so they become underscores (which domains cannot contain).
+ */
+export function eventSubject(tenant: string, service: string, collection: string): string {
+  return `stratum.${tenant.replace(/\./g, '_')}.${service}.${collection}`;
+}
+
 /**
  * Fan-out of small notifications between nodes (session revocations, cache invalidations).
  * In-process in the embedded shape; NATS when NATS_URL is set, so every API node hears them.
@@ -8,6 +23,11 @@ export interface Bus {
   readonly kind: 'in-process' | 'nats';
   publish(subject: string, data: unknown): Promise<void>;
   subscribe(subject: string, handler: BusHandler): () => void;
+  /**
+   * Publishes change events durably where the bus can (JetStream, deduplicated by id); resolves
+   * once they are stored, so the caller may advance its cursor.
+   */
+  publishEvents(events: BusEvent[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -23,6 +43,10 @@ export class InProcessBus implements Bus {
         // One failing listener must not stop the others.
       }
     }
+  }
+
+  async publishEvents(events: BusEvent[]): Promise<void> {
+    for (const event of events) await this.publish(event.subject, event.data);
   }
 
   subscribe(subject: string, handler: BusHandler): () => void {

@@ -1,5 +1,10 @@
-import { connect, JSONCodec, type NatsConnection } from 'nats';
-import type { Bus, BusHandler } from './bus.js';
+import { connect, JSONCodec, type JetStreamClient, type NatsConnection } from 'nats';
+import type { Bus, BusEvent, BusHandler } from './bus.js';
+
+/** The JetStream stream that keeps change events: every `stratum.<tenant>.<service>.<collection>`. */
+export const EVENTS_STREAM = 'STRATUM_EVENTS';
+const EVENT_SUBJECTS = 'stratum.*.*.*';
+const WEEK_NS = 7 * 24 * 3600 * 1e9;
 
 const codec = JSONCodec();
 
@@ -7,10 +12,34 @@ const codec = JSONCodec();
 export class NatsBus implements Bus {
   readonly kind = 'nats' as const;
 
+  private js?: Promise<JetStreamClient>;
+
   private constructor(private readonly nc: NatsConnection) {}
 
   static async open(url: string): Promise<NatsBus> {
     return new NatsBus(await connect({ servers: url, name: 'stratum', maxReconnectAttempts: -1 }));
+  }
+
+  /** Creates the events stream on first use (a week of events, deduplicated by event id). */
+  private jetstream(): Promise<JetStreamClient> {
+    this.js ??= (async () => {
+      const manager = await this.nc.jetstreamManager();
+      try {
+        await manager.streams.info(EVENTS_STREAM);
+      } catch {
+        await manager.streams.add({ name: EVENTS_STREAM, subjects: [EVENT_SUBJECTS], max_age: WEEK_NS, duplicate_window: 120e9 });
+      }
+      return this.nc.jetstream();
+    })().catch((error) => {
+      this.js = undefined;
+      throw error;
+    });
+    return this.js;
+  }
+
+  async publishEvents(events: BusEvent[]): Promise<void> {
+    const js = await this.jetstream();
+    await Promise.all(events.map((event) => js.publish(event.subject, codec.encode(event.data), { msgID: event.id })));
   }
 
   async publish(subject: string, data: unknown): Promise<void> {

@@ -63,9 +63,10 @@ export const BUILTIN_COLLECTIONS: CollectionDefinition[] = [
     user: id, client: id, app: id, kind: { type: 'string', enum: ['login', 'client', 'apt'] }, agent: str, ip: str,
     scope: str, expires_at: date, revoked_at: date, refresh_jti: str,
   }, { internal: ['refresh_jti'], references: { user: 'identity/users', client: 'domain/clients' }, indexes: [{ fields: { user: 1 } }] }),
+  // `eid` names the entity a config belongs to (a client for CQRS); absent for tenant-wide keys.
   collection('context', 'configs', 'Per-tenant configuration documents by key (RBAC, CQRS, schemas).', {
-    key: str, value: {},
-  }, { required: ['key'], indexes: [{ fields: { key: 1 }, unique: true }] }),
+    eid: id, key: str, value: {},
+  }, { required: ['key'], indexes: [{ fields: { eid: 1, key: 1 }, unique: true, nullsEqual: true }] }),
   collection('context', 'settings', 'Per-tenant settings by key.', {
     key: str, value: {},
   }, { required: ['key'], indexes: [{ fields: { key: 1 } }] }),

@@ -21,7 +21,8 @@ function indexSql(def: CollectionDefinition, index: IndexDefinition): string {
   const columns = fields.map(([f, dir]) => `${fieldExpression(def, f)}${dir === -1 ? ' DESC' : ''}`).join(', ');
   // Unique keys apply to live documents only: a soft-deleted user must not block a new sign-up.
   const where = index.unique ? ' WHERE deleted_at IS NULL' : '';
-  return `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${q(name)} ON ${q(table)} (tenant_id, ${columns})${where};`;
+  const nulls = index.unique && index.nullsEqual ? ' NULLS NOT DISTINCT' : '';
+  return `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${q(name)} ON ${q(table)} (tenant_id, ${columns})${nulls}${where};`;
 }
 
 /** DDL of one collection table: keyed by tenant first, ownership and lifecycle as real columns. */

@@ -13,6 +13,8 @@ export interface IndexDefinition {
   /** Field → direction. Fields are core columns or top-level fields declared in the schema. */
   fields: Record<string, 1 | -1>;
   unique?: boolean;
+  /** A unique key where a missing field counts as one value (one tenant-wide config per key). */
+  nullsEqual?: boolean;
 }
 
 /** A collection is data: the engine serves every collection from this description alone. */

@@ -58,6 +58,7 @@ function translate(error: unknown, reg: RegisteredCollection): never {
  */
 export class CollectionEngine {
   private readonly hooks = new Map<string, CollectionHooks>();
+  private readonly committedListeners = new Set<() => void>();
 
   constructor(
     private readonly store: Store,
@@ -67,6 +68,12 @@ export class CollectionEngine {
 
   setHooks(path: string, hooks: CollectionHooks): void {
     this.hooks.set(path, hooks);
+  }
+
+  /** Called after each write this engine committed: the dispatcher wakes instead of waiting for its poll. */
+  onCommitted(listener: () => void): () => void {
+    this.committedListeners.add(listener);
+    return () => this.committedListeners.delete(listener);
   }
 
   private db(ctx: RequestContext): SqlExecutor {
@@ -80,6 +87,7 @@ export class CollectionEngine {
     const result = await this.store.transaction((db) => fn(db, { ...ctx, tx: db, afterCommit: (work) => committed.push(work) }));
     // The write has committed: a failed announcement must not turn it into an error for the caller.
     for (const work of committed) await work().catch(() => undefined);
+    for (const listener of this.committedListeners) listener();
     return result;
   }
 

@@ -1,0 +1,172 @@
+import type { CqrsPayload } from '@stratum/contracts';
+import type { Store } from '../store/types.js';
+
+/** A delivery claimed for one attempt, with everything needed to send it. */
+export interface ClaimedDelivery {
+  tenant_id: string;
+  client_id: string;
+  event_id: string;
+  position: number;
+  version: number;
+  attempts: number;
+  attempts_total: number;
+  url: string;
+  authorization_header: string | null;
+  secrets: string[];
+  payload: CqrsPayload;
+}
+
+export type DeliveryOutcome = 'delivered' | 'retry' | 'dead';
+
+/** What one attempt did, recorded in the delivery and in its attempt log. */
+export interface AttemptResult {
+  delivery: ClaimedDelivery;
+  outcome: DeliveryOutcome;
+  startedAt: Date;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+  response: string | null;
+  /** When to try again (outcome 'retry'). */
+  nextAttemptAt: Date | null;
+}
+
+/**
+ * Turns sequenced events into deliveries for every endpoint that is behind its tenant: the
+ * events whose document lists the endpoint's client, through its collection and op filters.
+ * An endpoint row is locked (SKIP LOCKED) while it is fanned out, so workers share endpoints and
+ * never fan one out twice; the cursor moves in the same transaction as the inserted deliveries.
+ */
+export async function fanOut(store: Store, batch: number): Promise<number> {
+  const behind = await store.query<{ tenant_id: string; client_id: string }>(
+    `SELECT e.tenant_id, e.client_id FROM stratum_webhook_endpoints e
+     JOIN stratum_outbox_positions p ON p.tenant_id = e.tenant_id
+     WHERE e.configured AND p.position > e.cursor LIMIT 1000`,
+  );
+  let created = 0;
+  for (const endpoint of behind.rows) {
+    created += await store.transaction(async (tx) => {
+      const locked = await tx.query<{ cursor: string; collections: string[] | null; ops: string[] | null }>(
+        `SELECT cursor::text AS cursor, collections, ops FROM stratum_webhook_endpoints
+         WHERE tenant_id = $1 AND client_id = $2 AND configured FOR UPDATE SKIP LOCKED`,
+        [endpoint.tenant_id, endpoint.client_id],
+      );
+      if (locked.rows.length === 0) return 0;
+      const { cursor, collections, ops } = locked.rows[0];
+      const inserted = await tx.query<{ last: string | null; n: number }>(
+        `WITH events AS (
+           SELECT seq, event_id, position, service, collection, document_id, op, clients FROM stratum_outbox
+           WHERE tenant_id = $1 AND position > $3 ORDER BY position LIMIT $4
+         ), chosen AS (
+           INSERT INTO stratum_deliveries (tenant_id, client_id, event_id, event_seq, position, service, collection, document_id)
+           SELECT $1, $2, event_id, seq, position, service, collection, document_id FROM events
+           WHERE $2 = ANY(clients)
+             AND ($5::text[] IS NULL OR (service || '/' || collection) = ANY($5::text[]))
+             AND ($6::text[] IS NULL OR op = ANY($6::text[]))
+           ON CONFLICT DO NOTHING RETURNING 1
+         )
+         SELECT (SELECT max(position) FROM events)::text AS last, (SELECT count(*) FROM chosen)::int AS n`,
+        [endpoint.tenant_id, endpoint.client_id, cursor, batch, collections, ops],
+      );
+      const { last, n } = inserted.rows[0];
+      if (last !== null) {
+        await tx.query('UPDATE stratum_webhook_endpoints SET cursor = $3 WHERE tenant_id = $1 AND client_id = $2', [endpoint.tenant_id, endpoint.client_id, last]);
+      }
+      return n;
+    });
+  }
+  return created;
+}
+
+/** Deliveries whose attempt outlived its lease (the worker died): they are due again. */
+export async function reclaimExpired(store: Store): Promise<number> {
+  const result = await store.query(
+    `UPDATE stratum_deliveries SET status = 'pending', next_attempt_at = now(), lease_until = NULL,
+       last_error = COALESCE(last_error, 'the attempt was interrupted (dispatcher stopped)')
+     WHERE status = 'delivering' AND lease_until < now()`,
+  );
+  return result.rowCount;
+}
+
+/**
+ * Claims due deliveries of active endpoints for one attempt each. Per endpoint and document only
+ * the oldest open delivery is due, so a document's changes arrive in order even across retries.
+ * Rows are locked with SKIP LOCKED and leased: a worker that dies leaves them to be reclaimed.
+ */
+export async function claimDue(store: Store, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+  if (limit <= 0) return [];
+  const result = await store.query<Omit<ClaimedDelivery, 'secrets' | 'position'> & { position: string; secret: string; previous_secret: string | null }>(
+    `WITH due AS (
+       SELECT d.tenant_id, d.client_id, d.event_id FROM stratum_deliveries d
+       JOIN stratum_webhook_endpoints e ON e.tenant_id = d.tenant_id AND e.client_id = d.client_id
+       WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND e.state = 'active' AND e.configured
+         AND NOT EXISTS (
+           SELECT 1 FROM stratum_deliveries p
+           WHERE p.tenant_id = d.tenant_id AND p.client_id = d.client_id AND p.service = d.service
+             AND p.collection = d.collection AND p.document_id = d.document_id AND p.position < d.position
+             AND p.status IN ('pending', 'delivering'))
+       ORDER BY d.next_attempt_at, d.event_seq LIMIT $1
+       FOR UPDATE OF d SKIP LOCKED
+     )
+     UPDATE stratum_deliveries d SET status = 'delivering', attempts = d.attempts + 1, attempts_total = d.attempts_total + 1,
+       lease_until = now() + $2 * interval '1 millisecond'
+     FROM due, stratum_outbox o, stratum_webhook_endpoints e
+     WHERE d.tenant_id = due.tenant_id AND d.client_id = due.client_id AND d.event_id = due.event_id
+       AND o.seq = d.event_seq AND e.tenant_id = d.tenant_id AND e.client_id = d.client_id
+     RETURNING d.tenant_id, d.client_id, d.event_id, d.position::text AS position, o.version, d.attempts, d.attempts_total,
+       e.url, e.authorization_header, e.secret,
+       CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END AS previous_secret, o.payload`,
+    [limit, leaseMs],
+  );
+  return result.rows.map(({ secret, previous_secret, position, ...row }) => ({
+    ...row,
+    position: Number(position),
+    secrets: previous_secret ? [secret, previous_secret] : [secret],
+  }));
+}
+
+const columnsOf = (results: AttemptResult[]) => ({
+  tenants: results.map((r) => r.delivery.tenant_id),
+  clients: results.map((r) => r.delivery.client_id),
+  events: results.map((r) => r.delivery.event_id),
+});
+
+/**
+ * Records a batch of attempts in one transaction: each delivery's new state, one attempt-log row
+ * each, and a pause for every endpoint whose delivery went to the dead letter.
+ */
+export async function recordAttempts(store: Store, results: AttemptResult[]): Promise<void> {
+  if (results.length === 0) return;
+  const { tenants, clients, events } = columnsOf(results);
+  const states = results.map((r) => (r.outcome === 'retry' ? 'pending' : r.outcome));
+  await store.transaction(async (tx) => {
+    await tx.query(
+      `UPDATE stratum_deliveries d SET status = r.status, lease_until = NULL, last_status = r.code, last_error = r.error,
+         next_attempt_at = COALESCE(r.next_at, d.next_attempt_at),
+         delivered_at = CASE WHEN r.status = 'delivered' THEN now() ELSE d.delivered_at END
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::int[], $7::text[])
+         AS r(tenant_id, client_id, event_id, status, next_at, code, error)
+       WHERE d.tenant_id = r.tenant_id AND d.client_id = r.client_id AND d.event_id = r.event_id AND d.status = 'delivering'`,
+      [tenants, clients, events, states, results.map((r) => r.nextAttemptAt?.toISOString() ?? null),
+        results.map((r) => r.statusCode), results.map((r) => r.error)],
+    );
+    await tx.query(
+      `INSERT INTO stratum_delivery_attempts (tenant_id, client_id, event_id, attempt, started_at, duration_ms, status_code, error, response)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::int[], $7::int[], $8::text[], $9::text[])
+       ON CONFLICT DO NOTHING`,
+      [tenants, clients, events, results.map((r) => r.delivery.attempts_total), results.map((r) => r.startedAt.toISOString()),
+        results.map((r) => Math.round(r.durationMs)), results.map((r) => r.statusCode), results.map((r) => r.error), results.map((r) => r.response)],
+    );
+    const dead = results.filter((r) => r.outcome === 'dead');
+    if (dead.length > 0) {
+      const d = columnsOf(dead);
+      await tx.query(
+        `UPDATE stratum_webhook_endpoints e SET state = 'paused', paused_at = now(),
+           paused_reason = 'event ' || r.event_id || ' failed ' || r.attempts || ' attempts: ' || COALESCE(r.error, 'error')
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[]) AS r(tenant_id, client_id, event_id, attempts, error)
+         WHERE e.tenant_id = r.tenant_id AND e.client_id = r.client_id AND e.state = 'active'`,
+        [d.tenants, d.clients, d.events, dead.map((r) => r.delivery.attempts), dead.map((r) => r.error ?? `HTTP ${r.statusCode}`)],
+      );
+    }
+  });
+}

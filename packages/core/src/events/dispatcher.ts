@@ -1,0 +1,179 @@
+import { createHmac } from 'node:crypto';
+import type { Bus } from '../bus/bus.js';
+import type { EventsConfig } from '../config.js';
+import type { Store } from '../store/types.js';
+import { claimDue, fanOut, reclaimExpired, recordAttempts, type AttemptResult, type ClaimedDelivery } from './deliveries.js';
+import { sequenceEvents } from './outbox.js';
+import { publishEvents } from './publisher.js';
+
+const BATCH = 500;
+const RESPONSE_LOG_CHARS = 1024;
+const RECLAIM_EVERY_MS = 1000;
+
+/** `webhook-signature` of Standard Webhooks: one `v1,` signature per live secret. */
+export function signatureHeader(secrets: string[], id: string, timestamp: number, body: string): string {
+  return secrets
+    .map((secret) => `v1,${createHmac('sha256', Buffer.from(secret.slice('whsec_'.length), 'base64')).update(`${id}.${timestamp}.${body}`).digest('base64')}`)
+    .join(' ');
+}
+
+/** Exponential backoff with equal jitter: half the step is fixed, half random, so retries spread out. */
+export function backoffMs(config: Pick<EventsConfig, 'backoffBaseMs' | 'backoffMaxMs'>, attempt: number, random = Math.random): number {
+  const step = Math.min(config.backoffMaxMs, config.backoffBaseMs * 2 ** Math.min(attempt - 1, 30));
+  return Math.round(step / 2 + random() * (step / 2));
+}
+
+export interface DispatcherStats {
+  delivered: number;
+  failed: number;
+  published: number;
+}
+
+/**
+ * The worker role of the event plane: sequences committed events, publishes them on the bus,
+ * fans them out to webhook endpoints and delivers them. Several dispatchers may run against one
+ * database: every step locks what it works on with SKIP LOCKED or leases, and everything it has
+ * not recorded is redone after a crash, so `kill -9` loses nothing.
+ */
+export class EventDispatcher {
+  readonly stats: DispatcherStats = { delivered: 0, failed: 0, published: 0 };
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private nudged = false;
+  private inFlight = 0;
+  private finished: AttemptResult[] = [];
+  private lastReclaim = 0;
+  private readonly sending = new Set<Promise<void>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly bus: Bus,
+    private readonly config: EventsConfig,
+    private readonly log: (message: string, error?: unknown) => void = () => undefined,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** New events were committed: run a round now instead of after the idle wait. */
+  nudge(): void {
+    this.nudged = true;
+    this.wake?.();
+  }
+
+  /** Stops claiming, lets attempts in flight finish (each is bounded by its timeout) and records them. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await Promise.all(this.sending);
+    await recordAttempts(this.store, this.finished.splice(0)).catch((error) => this.log('recording webhook attempts failed', error));
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let worked = false;
+      try {
+        worked = await this.round();
+      } catch (error) {
+        this.log('event dispatcher round failed', error);
+      }
+      if (!worked && this.running && !this.nudged) await this.idle();
+      this.nudged = false;
+    }
+  }
+
+  private idle(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.config.pollMs);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    }).finally(() => {
+      this.wake = undefined;
+    });
+  }
+
+  /** One pass over every step; true when any step found work, so the next round follows at once. */
+  async round(): Promise<boolean> {
+    let work = 0;
+    while ((await sequenceEvents(this.store, BATCH)) > 0) work++;
+    const published = await publishEvents(this.store, this.bus, BATCH);
+    this.stats.published += published;
+    work += published;
+    work += await fanOut(this.store, BATCH);
+    if (Date.now() - this.lastReclaim > RECLAIM_EVERY_MS) {
+      this.lastReclaim = Date.now();
+      work += await reclaimExpired(this.store);
+    }
+    const results = this.finished.splice(0);
+    await recordAttempts(this.store, results);
+    work += results.length;
+    if (!this.running) return false;
+    // The lease outlasts the attempt's timeout, so no other worker retries an attempt still running.
+    const claimed = await claimDue(this.store, this.config.concurrency - this.inFlight, Math.round(this.config.timeoutMs * 1.5) + 1000);
+    for (const delivery of claimed) this.send(delivery);
+    return work + claimed.length > 0;
+  }
+
+  private send(delivery: ClaimedDelivery): void {
+    this.inFlight++;
+    const attempt = this.attempt(delivery).then((result) => {
+      this.finished.push(result);
+      if (result.outcome === 'delivered') this.stats.delivered++;
+      else this.stats.failed++;
+    }).finally(() => {
+      this.inFlight--;
+      this.sending.delete(attempt);
+      this.nudge();
+    });
+    this.sending.add(attempt);
+  }
+
+  private async attempt(delivery: ClaimedDelivery): Promise<AttemptResult> {
+    const startedAt = new Date();
+    const timestamp = Math.floor(startedAt.getTime() / 1000);
+    const body = JSON.stringify(delivery.payload);
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': 'Stratum-Webhooks/1',
+      'webhook-id': delivery.event_id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signatureHeader(delivery.secrets, delivery.event_id, timestamp, body),
+      'stratum-event-position': String(delivery.position),
+      'stratum-document-version': String(delivery.version),
+      'stratum-tenant': delivery.tenant_id,
+    };
+    if (delivery.authorization_header) headers.authorization = delivery.authorization_header;
+    let statusCode: number | null = null;
+    let error: string | null = null;
+    let response: string | null = null;
+    try {
+      // Redirects are not followed: a webhook URL that moved is a configuration to fix, not to guess.
+      const res = await fetch(delivery.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(this.config.timeoutMs) });
+      statusCode = res.status;
+      response = (await res.text()).slice(0, RESPONSE_LOG_CHARS);
+      if (res.status < 200 || res.status > 299) error = `HTTP ${res.status}`;
+    } catch (cause) {
+      error = describe(cause);
+    }
+    const durationMs = Date.now() - startedAt.getTime();
+    const base = { delivery, startedAt, durationMs, statusCode, error, response };
+    if (error === null) return { ...base, outcome: 'delivered', nextAttemptAt: null };
+    if (delivery.attempts >= this.config.maxAttempts) return { ...base, outcome: 'dead', nextAttemptAt: null };
+    return { ...base, outcome: 'retry', nextAttemptAt: new Date(Date.now() + backoffMs(this.config, delivery.attempts)) };
+  }
+}
+
+function describe(error: unknown): string {
+  const err = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (err?.name === 'TimeoutError') return 'timed out';
+  const detail = err?.cause?.code ?? err?.cause?.message ?? err?.message ?? String(error);
+  return `request failed: ${detail}`.slice(0, 500);
+}
