@@ -56,6 +56,8 @@ export interface OidcConfig {
 
 /** How the dispatcher delivers change events (DESIGN 7). */
 export interface EventsConfig {
+  /** `STRATUM_EVENTS=off`: writes append no change events (no webhooks, feed or bus events). */
+  enabled: boolean;
   /** Idle wait between dispatcher rounds; writes on this node wake it sooner. */
   pollMs: number;
   /** Attempts of one delivery before it goes to the dead letter and pauses its endpoint. */
@@ -178,6 +180,7 @@ export function loadConfig(env: Env): Config {
 function eventsConfig(env: Env): EventsConfig {
   const backoffBaseMs = int(env, 'WEBHOOK_BACKOFF_BASE_MS', 5000, 10, 3_600_000);
   return {
+    enabled: oneOf(env, 'STRATUM_EVENTS', ['on', 'off'] as const, 'on') === 'on',
     pollMs: int(env, 'EVENTS_POLL_MS', 250, 10, 60_000),
     maxAttempts: int(env, 'WEBHOOK_MAX_ATTEMPTS', 15, 1, 100),
     backoffBaseMs,

@@ -10,7 +10,7 @@ import { hashFields, lifecycle, newDocument, patchDocument, present, stampOf, ty
 import { populate } from './populate.js';
 import type { CollectionRegistry, RegisteredCollection } from './registry.js';
 import { compileSelect, compileWhere, filterWithRef, type Scope } from './select.js';
-import { appendChanges, type ChangeOp } from '../events/outbox.js';
+import { appendChanges, type Change, type ChangeOp } from '../events/outbox.js';
 
 export interface WriteOptions {
   /** Internal fields the platform itself sets (token hashes, refresh state), merged after validation. */
@@ -64,7 +64,13 @@ export class CollectionEngine {
     private readonly store: Store,
     private readonly registry: CollectionRegistry,
     private readonly limits: Limits,
+    /** Whether writes append change events (STRATUM_EVENTS); off, there are no webhooks, feed or bus events. */
+    private readonly events = true,
   ) {}
+
+  private async changed(db: SqlExecutor, ctx: RequestContext, reg: RegisteredCollection, changes: Change[]): Promise<void> {
+    if (this.events) await this.changed(db, ctx, reg, changes);
+  }
 
   setHooks(path: string, hooks: CollectionHooks): void {
     this.hooks.set(path, hooks);
@@ -164,7 +170,7 @@ export class CollectionEngine {
         `INSERT INTO ${quoteIdent(reg.table)} (tenant_id, id, ref, owner, shares, groups, clients, created_at, version, doc) VALUES ${rows.join(', ')}`,
         values,
       ).catch((error) => translate(error, reg));
-      await appendChanges(db, ctx, reg, docs.map((doc) => ({ op: 'c', after: doc })));
+      await this.changed(db, ctx, reg, docs.map((doc) => ({ op: 'c', after: doc })));
       if (!hooks?.afterCreate) return [];
       return Promise.all(docs.map(async (doc) => (await hooks.afterCreate!(txCtx, doc)) ?? {}));
     });
@@ -203,7 +209,7 @@ export class CollectionEngine {
       this.checkVersion(reg, doc, options);
       await db.query(`DELETE FROM ${quoteIdent(reg.table)} WHERE tenant_id = $1 AND id = $2`, [ctx.tenant, id]);
       // Destroying is a write too: its version follows the last one, so receivers see it as newer.
-      await appendChanges(db, ctx, reg, [{ op: 'd', before: doc, version: doc.version + 1 }]);
+      await this.changed(db, ctx, reg, [{ op: 'd', before: doc, version: doc.version + 1 }]);
       await this.hooks.get(reg.path)?.afterDelete?.(txCtx, doc, true);
       return present(reg, doc);
     });
@@ -234,7 +240,7 @@ export class CollectionEngine {
       WHERE t.tenant_id = $1 AND t.id = o.id RETURNING o.before, t.doc`;
     return this.write(ctx, async (db, txCtx) => {
       const result = await db.query<{ before: Doc; doc: Doc }>(sql, params.values).catch((error) => translate(error, reg));
-      await appendChanges(db, ctx, reg, result.rows.map((r) => ({ op: 'u', before: r.before, after: r.doc })));
+      await this.changed(db, ctx, reg, result.rows.map((r) => ({ op: 'u', before: r.before, after: r.doc })));
       await after?.(txCtx, result.rows.map((r) => r.doc));
       return result.rowCount;
     });
@@ -252,7 +258,7 @@ export class CollectionEngine {
         [ctx.tenant, id, next.ref ?? null, next.owner ?? null, next.shares ?? [], next.groups ?? [], next.clients ?? [], next.deleted_at ?? null, next.version, JSON.stringify(next)],
       ).catch((error) => translate(error, reg));
       // A delete tells receivers to drop their copy: the event has no `after` (seed 000).
-      await appendChanges(db, ctx, reg, [op === 'd' ? { op, before: doc, version: next.version } : { op, before: doc, after: next }]);
+      await this.changed(db, ctx, reg, [op === 'd' ? { op, before: doc, version: next.version } : { op, before: doc, after: next }]);
       return present(reg, next);
     });
   }
