@@ -69,7 +69,7 @@ export class CollectionEngine {
   ) {}
 
   private async changed(db: SqlExecutor, ctx: RequestContext, reg: RegisteredCollection, changes: Change[]): Promise<void> {
-    if (this.events) await this.changed(db, ctx, reg, changes);
+    if (this.events) await appendChanges(db, ctx, reg, changes);
   }
 
   setHooks(path: string, hooks: CollectionHooks): void {
