@@ -52,3 +52,4 @@ export * from './events/webhook-admin.js';
 export * from './events/deliveries.js';
 export * from './events/publisher.js';
 export * from './events/dispatcher.js';
+export * from './events/retention.js';

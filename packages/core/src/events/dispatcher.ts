@@ -5,10 +5,12 @@ import type { Store } from '../store/types.js';
 import { claimDue, fanOut, reclaimExpired, recordAttempts, type AttemptResult, type ClaimedDelivery } from './deliveries.js';
 import { sequenceEvents } from './outbox.js';
 import { publishEvents } from './publisher.js';
+import { pruneEvents } from './retention.js';
 
 const BATCH = 500;
 const RESPONSE_LOG_CHARS = 1024;
 const RECLAIM_EVERY_MS = 1000;
+const PRUNE_EVERY_MS = 60_000;
 
 /** `webhook-signature` of Standard Webhooks: one `v1,` signature per live secret. */
 export function signatureHeader(secrets: string[], id: string, timestamp: number, body: string): string {
@@ -44,6 +46,7 @@ export class EventDispatcher {
   private inFlight = 0;
   private finished: AttemptResult[] = [];
   private lastReclaim = 0;
+  private lastPrune = 0;
   private readonly sending = new Set<Promise<void>>();
 
   constructor(
@@ -111,6 +114,10 @@ export class EventDispatcher {
     if (Date.now() - this.lastReclaim > RECLAIM_EVERY_MS) {
       this.lastReclaim = Date.now();
       work += await reclaimExpired(this.store);
+    }
+    if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
+      this.lastPrune = Date.now();
+      await pruneEvents(this.store, this.config.retentionMs);
     }
     const results = this.finished.splice(0);
     await recordAttempts(this.store, results);

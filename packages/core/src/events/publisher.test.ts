@@ -8,7 +8,9 @@ import { CollectionRegistry } from '../collections/registry.js';
 import type { Store } from '../store/types.js';
 import { storeShapes, testContext, testLimits } from '../testing/stores.js';
 import { sequenceEvents } from './outbox.js';
+import { readFeed } from './feed.js';
 import { publishEvents } from './publisher.js';
+import { pruneEvents } from './retention.js';
 
 // Embedded only: on the shared PostgreSQL another suite's dispatcher may publish these events first.
 const embedded = storeShapes().filter((shape) => shape.name === 'embedded');
@@ -38,6 +40,24 @@ for (const shape of embedded) {
       assert.deepEqual(seen.map((e) => [e.op, e.id, e.position, e.tenant]), [['c', a.id, 1, ctx.tenant], ['u', a.id, 2, ctx.tenant]]);
       assert.equal(await publishEvents(store, bus, 100), 0, 'nothing twice');
       assert.equal(eventSubject('example.com', 'identity', 'users'), 'stratum.example_com.identity.users');
+    });
+
+    test('past the retention, events every consumer has passed are pruned; an event not yet published stays', async () => {
+      const engine = new CollectionEngine(store, registry, testLimits());
+      const ctx = testContext();
+      const stats = registry.get('special', 'stats');
+      await engine.create(ctx, stats, { key: 'old', value: 1 });
+      await sequenceEvents(store);
+      const bus = new InProcessBus();
+      while ((await publishEvents(store, bus, 100)) > 0) {
+        // every tenant of this store catches up
+      }
+      const fresh = await engine.create(ctx, stats, { key: 'fresh', value: 1 });
+      await sequenceEvents(store);
+      assert.equal(await pruneEvents(store, 3_600_000), 0, 'nothing is older than the retention yet');
+      assert.ok((await pruneEvents(store, 1000, Date.now() + 10_000)) >= 1);
+      const left = await readFeed(store, ctx.tenant, { after: 0, limit: 10, readable: 'all' });
+      assert.deepEqual(left.map((e) => e.id), [fresh.id], 'the published event went; the unpublished one waits for the bus');
     });
   });
 }
