@@ -1,12 +1,17 @@
 // Command-line and environment options of `npm run bench`.
 export const SHAPES = ['embedded', 'postgres', 'ceiling'];
-export const WORKLOAD_IDS = ['W1', 'W1a', 'W2', 'W3', 'W5'];
+export const WORKLOAD_IDS = ['W1', 'W1a', 'W2', 'W3', 'W4', 'W5'];
 
 const HELP = `usage: npm run bench -- [options]
 
   --shape <list>        shapes to run, comma-separated: embedded, postgres, ceiling (default: all)
-  --workload <list>     workloads to run, comma-separated: W1, W1a, W2, W3, W5 (default: all)
-                        W1a: W1 with a bearer token; W5: token refresh (neither runs on the ceiling)
+  --workload <list>     workloads to run, comma-separated: W1, W1a, W2, W3, W4, W5 (default: all)
+                        W1a: W1 with a bearer token; W4: W3 with a webhook on identity/users,
+                        measuring delivery rate, lag, drain time and latency; W5: token refresh
+                        (none of the three runs on the ceiling)
+  --no-outbox-cost      with W3, skip the "W3 outbox cost" twin: by default every platform shape
+                        also runs W3 on a second, identically seeded server with STRATUM_EVENTS=off
+  --drain <s>           W4: how long to wait for the webhooks to catch up after the load (default 60)
   --duration <s>        measured seconds per workload (default 8, env BENCH_DURATION)
   --warmup <s>          unmeasured seconds before each workload (default 2, env BENCH_WARMUP)
   --rounds <n>          repeat every workload n times and report the median run (default 1, env BENCH_ROUNDS)
@@ -19,7 +24,8 @@ const HELP = `usage: npm run bench -- [options]
 
 PostgreSQL: BENCH_DATABASE_URL, else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres
 is used to (re)create the database stratum_bench; without a reachable server the postgres and
-ceiling shapes are skipped.`;
+ceiling shapes are skipped. WEBHOOK_CONCURRENCY and EVENTS_POLL_MS in the environment reach the
+platform (W4).`;
 
 function usage(message) {
   const error = new Error(message);
@@ -57,7 +63,7 @@ function readArgs(argv) {
 
 export function parseOptions(argv, env) {
   const args = readArgs(argv);
-  const known = ['shape', 'workload', 'rounds', 'duration', 'warmup', 'connections', 'users', 'quick', 'profile', 'nats', 'help'];
+  const known = ['shape', 'workload', 'rounds', 'duration', 'warmup', 'connections', 'users', 'quick', 'profile', 'nats', 'no-outbox-cost', 'drain', 'help'];
   const unknown = Object.keys(args).find((k) => !known.includes(k));
   if (unknown) throw usage(`unknown option --${unknown}\n\n${HELP}`);
   if (args.help) return { help: HELP };
@@ -75,6 +81,8 @@ export function parseOptions(argv, env) {
     quick,
     profile: args.profile === true,
     natsUrl: nats || undefined,
+    outboxCost: args['no-outbox-cost'] !== true,
+    drain: positive('drain', args.drain ?? 60),
     databaseUrl: env.BENCH_DATABASE_URL || env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
   };
 }

@@ -76,12 +76,15 @@ export const BENCH_ADMIN = { email: 'admin@bench.example', password: 'stratum-be
 
 /**
  * The platform as `npm start` runs it, on the embedded shape (`dataDir`) or PostgreSQL
- * (`databaseUrl`), with NATS only when `natsUrl` is given (the postgres+nats variant).
+ * (`databaseUrl`), with NATS only when `natsUrl` is given (the postgres+nats variant), and
+ * with `events: false` as the outbox-cost twin (STRATUM_EVENTS=off: writes append no events).
  */
-export function startPlatform({ dataDir, databaseUrl, natsUrl, profileDir }) {
+export function startPlatform({ dataDir, databaseUrl, natsUrl, profileDir, events = true }) {
   // Only the database (and NATS for postgres+nats) varies: no NATS or Redis from the caller's environment.
+  // The dispatcher runs in the process (role all), as on `npm start`: W4 measures it there.
   const env = {
     LOG_LEVEL: 'warn', AUTH_PROVIDER: 'none', HOST: '127.0.0.1', NODE_ENV: 'development', NATS_URL: natsUrl ?? '', REDIS_URL: '',
+    STRATUM_ROLE: 'all', STRATUM_EVENTS: events ? 'on' : 'off',
     STRATUM_ADMIN_EMAIL: BENCH_ADMIN.email, STRATUM_ADMIN_PASSWORD: BENCH_ADMIN.password,
     // W5 signs in once per connection and run; the default of 10 a minute would answer 429.
     LOGIN_ATTEMPTS_PER_MINUTE: '100000',
@@ -91,7 +94,7 @@ export function startPlatform({ dataDir, databaseUrl, natsUrl, profileDir }) {
     env.STRATUM_DATA_DIR = dataDir;
     env.DATABASE_URL = '';
   }
-  const shape = databaseUrl ? `postgres${natsUrl ? '-nats' : ''}` : 'embedded';
+  const shape = `${databaseUrl ? `postgres${natsUrl ? '-nats' : ''}` : 'embedded'}${events ? '' : '-events-off'}`;
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=platform-${shape}.cpuprofile`] : [];
   return start(`platform (${shape})`, PLATFORM, env, nodeArgs);
 }

@@ -1,5 +1,5 @@
 // Seeding and the autocannon workloads W1 (get by id), W1a (W1 with a bearer token), W2 (indexed
-// find), W3 (create) and W5 (token refresh).
+// find), W3 (create) and W5 (token refresh); W4 (W3 with a webhook) is in webhooks.mjs.
 import autocannon from 'autocannon';
 import { checkAuthenticated, invalidReason, refreshChains, signIn } from './auth.mjs';
 
@@ -8,12 +8,14 @@ export const FIND_PATH = `/identity/users?query=${encodeURIComponent('{"status":
 const BULK_SIZE = 500;
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
-// `ceiling`: whether the bare Fastify + pg server runs it too. Order: as measured and printed.
+// `ceiling`: whether the bare Fastify + pg server runs it too; `creates`: it leaves users to remove.
+// Order: as measured and printed.
 export const WORKLOADS = [
   { id: 'W1', name: 'get by id', ceiling: true, describe: 'GET /identity/users/:id, a random seeded id per request' },
   { id: 'W1a', name: 'get by id, authenticated', ceiling: false, describe: 'W1 with Authorization: Bearer <access token of the bench admin>' },
   { id: 'W2', name: 'indexed find', ceiling: true, describe: 'GET /identity/users?query={"status":"active"}&sort=-created_at&limit=20' },
-  { id: 'W3', name: 'create', ceiling: true, describe: 'POST /identity/users with a unique username and email' },
+  { id: 'W3', name: 'create', ceiling: true, creates: true, describe: 'POST /identity/users with a unique username and email' },
+  { id: 'W4', name: 'create, webhook', ceiling: false, creates: true, describe: 'W3 with a CQRS webhook on identity/users to a receiver in the bench' },
   { id: 'W5', name: 'token refresh', ceiling: false, describe: 'POST /auth/token grant_type=refresh_token, one rotating chain per connection' },
 ];
 
@@ -22,6 +24,17 @@ const STRICT = new Set(['W1a', 'W5']);
 
 function user(prefix, n) {
   return { username: `${prefix}${n}`, email: `${prefix}${n}@bench.example`, name: `Bench User ${n}`, status: STATUSES[n % STATUSES.length] };
+}
+
+/** W3's request; `extra` is merged into every body (W4 adds the client its events go to). */
+export function createRequests(prefix, extra = {}) {
+  let n = 0;
+  return [{
+    method: 'POST',
+    path: '/identity/users',
+    headers: JSON_HEADERS,
+    setupRequest: (req) => ({ ...req, body: JSON.stringify({ ...user(prefix, n++), ...extra }) }),
+  }];
 }
 
 async function postJson(url, body) {
@@ -59,19 +72,28 @@ function requestsFor(workload, ids, prefix) {
     return [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/identity/users/${ids[Math.floor(Math.random() * ids.length)]}` }) }];
   }
   if (workload === 'W2') return [{ method: 'GET', path: FIND_PATH }];
-  let n = 0;
-  return [{
-    method: 'POST',
-    path: '/identity/users',
-    headers: JSON_HEADERS,
-    setupRequest: (req) => ({ ...req, body: JSON.stringify(user(prefix, n++)) }),
-  }];
+  return createRequests(prefix);
 }
 
-function cannon(options) {
+/** One autocannon run; `onResponse(statusCode)` sees every answer as it arrives (W4 counts creates). */
+export function cannon(options, onResponse) {
   return new Promise((resolve, reject) => {
-    autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
+    const instance = autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
+    if (onResponse) instance.on('response', (client, statusCode) => onResponse(statusCode));
   });
+}
+
+/** The figures of a measured run that the report keeps. */
+export function summary(result) {
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+  };
 }
 
 /** One autocannon run's options; for W1a and W5 also `failure()`, the first broken answer seen. */
@@ -108,14 +130,5 @@ export async function runWorkload(baseUrl, workload, { ids, prefix, duration, wa
   const reason = STRICT.has(workload) ? invalidReason(result, measured.failure()) : null;
   if (reason) problems.push(reason);
   const invalid = problems.join('; ');
-  return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    requests: result.requests.total,
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    ...(invalid ? { invalid } : {}),
-  };
+  return { ...summary(result), ...(invalid ? { invalid } : {}) };
 }

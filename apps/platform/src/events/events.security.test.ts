@@ -59,6 +59,22 @@ for (const shape of storeShapes()) {
       expectError(await h.call('/events?limit=100000', { token: admin }), 400, 'INVALID_PAGINATION');
     });
 
+    test('writes the auth services make are events too: an APT as stored, the revocation of its session', async () => {
+      const { access_token: admin } = await h.login();
+      const start = (await h.call('/events?limit=500', { token: admin })).body.items.at(-1)?.position ?? 0;
+      const apt = await createApt(h, admin, 'read:special:stats');
+      const removed = await h.call(`/auth/apts/${apt.id}`, { token: admin, method: 'DELETE' });
+      assert.equal(removed.status, 200, removed.text);
+      const events = (await h.call(`/events?after=${start}&limit=100`, { token: admin })).body.items;
+      const created = events.find((e: any) => e.topic === 'auth.apts' && e.op === 'c');
+      assert.equal(created.after.scope, 'read:special:stats', 'the event shows the fields the create stored');
+      assert.equal(JSON.stringify(created).includes(apt.token), false, 'never the token');
+      assert.equal(JSON.stringify(created).includes('token_hash'), false);
+      const revoked = events.find((e: any) => e.topic === 'identity.sessions' && e.op === 'u' && e.id === created.after.session);
+      assert.ok(revoked?.after.revoked_at, 'the session revocation is an update event');
+      assert.equal(revoked.after.version, revoked.before.version + 1);
+    });
+
     test('as server-sent events the feed replays, then follows new writes live; Last-Event-ID resumes', async () => {
       const { access_token: admin } = await h.login();
       const first = await create(h, admin, '/special/stats', { key: 'live', value: 1 });

@@ -6,6 +6,7 @@ import type { Bus } from '../bus/bus.js';
 import type { CollectionEngine, CollectionHooks } from '../collections/engine.js';
 import type { CollectionRegistry, RegisteredCollection } from '../collections/registry.js';
 import type { SqlExecutor } from '../store/types.js';
+import type { Doc } from '../collections/documents.js';
 
 // Outside `stratum.*.*.*`, the subjects of change events that JetStream keeps.
 const REVOKED = 'stratum-internal.sessions.revoked';
@@ -107,11 +108,17 @@ export class SessionService {
    */
   async revoke(tenant: TenantId, ids: string[], tx: SqlExecutor = this.db, afterCommit?: RequestContext['afterCommit']): Promise<number> {
     if (ids.length === 0) return 0;
-    const result = await tx.query(
-      `UPDATE c_identity_sessions SET doc = doc || jsonb_build_object('revoked_at', $3::text, 'version', version + 1), version = version + 1
-       WHERE tenant_id = $1 AND id = ANY($2::text[]) AND NOT (doc ? 'revoked_at')`,
+    const result = await tx.query<{ before: Doc; doc: Doc }>(
+      `WITH live AS (
+         SELECT id, doc FROM c_identity_sessions WHERE tenant_id = $1 AND id = ANY($2::text[]) AND NOT (doc ? 'revoked_at') FOR UPDATE
+       )
+       UPDATE c_identity_sessions s SET doc = s.doc || jsonb_build_object('revoked_at', $3::text, 'version', s.version + 1), version = s.version + 1
+       FROM live WHERE s.tenant_id = $1 AND s.id = live.id
+       RETURNING live.doc AS before, s.doc AS doc`,
       [tenant, ids, new Date().toISOString()],
     );
+    // A revocation is a change of the session like any other: its event is in the same transaction.
+    await this.engine.recordChanges(tx, tenant, this.sessions, result.rows.map((r) => ({ op: 'u', before: r.before, after: r.doc })));
     await this.announce(tenant, ids, afterCommit);
     return result.rowCount;
   }

@@ -1,6 +1,6 @@
 import { ErrorCode, type Filter } from '@stratum/contracts';
 import type { Limits } from '../config.js';
-import type { RequestContext } from '../context.js';
+import type { RequestContext, TenantId } from '../context.js';
 import { DomainError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { ReadOptions } from '../query/read-options.js';
@@ -68,8 +68,13 @@ export class CollectionEngine {
     private readonly events = true,
   ) {}
 
-  private async changed(db: SqlExecutor, ctx: RequestContext, reg: RegisteredCollection, changes: Change[]): Promise<void> {
-    if (this.events) await appendChanges(db, ctx, reg, changes);
+  private changed(db: SqlExecutor, ctx: RequestContext, reg: RegisteredCollection, changes: Change[]): Promise<void> {
+    return this.recordChanges(db, ctx.tenant, reg, changes);
+  }
+
+  /** Appends change events for a write made outside the engine (a session revocation), in its transaction. */
+  async recordChanges(db: SqlExecutor, tenant: TenantId, reg: RegisteredCollection, changes: Change[]): Promise<void> {
+    if (this.events) await appendChanges(db, tenant, reg, changes);
   }
 
   setHooks(path: string, hooks: CollectionHooks): void {
@@ -170,9 +175,16 @@ export class CollectionEngine {
         `INSERT INTO ${quoteIdent(reg.table)} (tenant_id, id, ref, owner, shares, groups, clients, created_at, version, doc) VALUES ${rows.join(', ')}`,
         values,
       ).catch((error) => translate(error, reg));
-      await this.changed(db, ctx, reg, docs.map((doc) => ({ op: 'c', after: doc })));
-      if (!hooks?.afterCreate) return [];
-      return Promise.all(docs.map(async (doc) => (await hooks.afterCreate!(txCtx, doc)) ?? {}));
+      if (!hooks?.afterCreate) {
+        await this.changed(db, ctx, reg, docs.map((doc) => ({ op: 'c', after: doc })));
+        return [];
+      }
+      const revealed = await Promise.all(docs.map(async (doc) => (await hooks.afterCreate!(txCtx, doc)) ?? {}));
+      // A hook may have stored more fields (an APT's scope and session): the event shows the row as committed.
+      const stored = await db.query<{ doc: Doc }>(`SELECT doc FROM ${quoteIdent(reg.table)} WHERE tenant_id = $1 AND id = ANY($2::text[]) ORDER BY id`,
+        [ctx.tenant, docs.map((doc) => doc.id)]);
+      await this.changed(db, ctx, reg, stored.rows.map((row) => ({ op: 'c', after: row.doc })));
+      return revealed;
     });
     return docs.map((doc, i) => ({ ...present(reg, doc), ...revealed[i] }));
   }

@@ -1,5 +1,5 @@
 import type { CqrsPayload } from '@stratum/contracts';
-import type { RequestContext } from '../context.js';
+import type { TenantId } from '../context.js';
 import { newId } from '../ids.js';
 import type { SqlExecutor, Store } from '../store/types.js';
 import { present, type Doc } from '../collections/documents.js';
@@ -37,14 +37,14 @@ export function payloadOf(reg: RegisteredCollection, change: Change, tsMs: numbe
  * no event, a committed one cannot lose its events. No lock is taken: positions are given later,
  * in commit order, by `sequenceEvents`.
  */
-export async function appendChanges(db: SqlExecutor, ctx: RequestContext, reg: RegisteredCollection, changes: Change[]): Promise<void> {
+export async function appendChanges(db: SqlExecutor, tenant: TenantId, reg: RegisteredCollection, changes: Change[]): Promise<void> {
   if (changes.length === 0) return;
   const tsMs = Date.now();
   const values: unknown[] = [];
   const rows = changes.map((change) => {
     const doc = (change.after ?? change.before)!;
     const base = values.length;
-    values.push(ctx.tenant, newId(tsMs), tsMs, change.op, reg.def.service, reg.def.name, doc.id, change.version ?? doc.version,
+    values.push(tenant, newId(tsMs), tsMs, change.op, reg.def.service, reg.def.name, doc.id, change.version ?? doc.version,
       (doc.clients as string[] | undefined) ?? [], JSON.stringify(payloadOf(reg, change, tsMs)));
     return `(${Array.from({ length: COLUMNS }, (_, k) => `$${base + k + 1}`).join(', ')})`;
   });
