@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { KEPT_UP_MS } from './webhooks.mjs';
 
 export const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 
@@ -27,28 +28,45 @@ export function medianRows(rows) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
 
+/** The suffix of the shape of a platform started with STRATUM_EVENTS=off (the outbox-cost twin). */
+export const EVENTS_OFF = ' events-off';
+
 /**
- * W1a's req/s over W1's on the same shape: per round (the two ran back to back, so a burst of
+ * A row's req/s over a reference row's: per round (the two ran back to back, so a burst of
  * outside load hits both), then the median of the rounds. `runs` are in round order.
  */
+function pairRatio(row, reference) {
+  if (!reference) return { ratio: null };
+  if (reference.runs.length !== row.runs.length) return { ratio: row.rps / reference.rps };
+  const perRound = row.runs.map((rps, i) => rps / reference.runs[i]);
+  return { ratio: median(perRound), runs: perRound.map((r) => Math.round(r * 1000) / 1000) };
+}
+
 function authRatio(w1a, w1) {
-  if (!w1) return { vsW1: null };
-  if (w1.runs.length !== w1a.runs.length) return { vsW1: w1a.rps / w1.rps };
-  const perRound = w1a.runs.map((rps, i) => rps / w1.runs[i]);
-  return { vsW1: median(perRound), vsW1Runs: perRound.map((r) => Math.round(r * 1000) / 1000) };
+  const { ratio, runs } = pairRatio(w1a, w1);
+  return { vsW1: ratio, ...(runs ? { vsW1Runs: runs } : {}) };
+}
+
+/** W3 with events over W3 on the same shape's STRATUM_EVENTS=off twin: the outbox's cost. */
+function outboxRatio(w3, twin) {
+  const { ratio, runs } = pairRatio(w3, twin);
+  return { vsEventsOff: ratio, ...(runs ? { vsEventsOffRuns: runs } : {}) };
 }
 
 /**
- * Adds `ratio` (req/s over the ceiling's req/s for the same workload) to every row, and to W1a
- * rows `vsW1` (over W1 on the same shape in the same run).
+ * Adds `ratio` (req/s over the ceiling's req/s for the same workload) to every row, to W1a
+ * rows `vsW1` (over W1 on the same shape in the same run), and to W3 rows with events
+ * `vsEventsOff` (over W3 on the shape's events-off twin in the same run).
  */
 export function withRatios(rows) {
   const ceiling = new Map(rows.filter((r) => r.shape === 'ceiling').map((r) => [r.workload, r.rps]));
   const w1 = new Map(rows.filter((r) => r.workload === 'W1').map((r) => [r.shape, r]));
+  const w3 = new Map(rows.filter((r) => r.workload === 'W3').map((r) => [r.shape, r]));
   return rows.map((r) => ({
     ...r,
     ratio: ceiling.has(r.workload) ? r.rps / ceiling.get(r.workload) : null,
     ...(r.workload === 'W1a' ? authRatio(r, w1.get(r.shape)) : { vsW1: null }),
+    ...(r.workload === 'W3' && w3.has(`${r.shape}${EVENTS_OFF}`) ? outboxRatio(r, w3.get(`${r.shape}${EVENTS_OFF}`)) : { vsEventsOff: null }),
   }));
 }
 
@@ -58,17 +76,70 @@ function fmt(value, digits) {
 
 const percent = (ratio) => (ratio === null ? '-' : `${(ratio * 100).toFixed(0)}%`);
 
+/** A plain-text table: the first `left` columns left-aligned, the others right-aligned. */
+function textTable(header, lines, left = 2) {
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const pad = (cells) => cells.map((c, i) => (i < left ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [pad(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(pad)].join('\n');
+}
+
 export function formatTable(rows) {
   const rounds = rows.some((r) => r.runs.length > 1);
-  const header = ['shape', 'workload', 'req/s', 'p50 ms', 'p99 ms', 'vs ceiling', 'vs W1', 'non-2xx', 'errors', ...(rounds ? ['req/s of each round'] : [])];
+  const outbox = rows.some((r) => r.vsEventsOff !== null && r.vsEventsOff !== undefined);
+  const header = ['shape', 'workload', 'req/s', 'p50 ms', 'p99 ms', 'vs ceiling', 'vs W1', ...(outbox ? ['vs events-off'] : []),
+    'non-2xx', 'errors', ...(rounds ? ['req/s of each round'] : [])];
   const lines = rows.map((r) => [
     r.shape, `${r.workload} ${r.name}${r.invalid ? ' INVALID' : ''}`, fmt(r.rps, 0), fmt(r.p50, 1), fmt(r.p99, 1),
-    percent(r.ratio), percent(r.vsW1), String(r.non2xx), String(r.errors + r.timeouts),
+    percent(r.ratio), percent(r.vsW1), ...(outbox ? [percent(r.vsEventsOff ?? null)] : []), String(r.non2xx), String(r.errors + r.timeouts),
     ...(rounds ? [r.runs.join(' ')] : []),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const pad = (cells) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [pad(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(pad)].join('\n');
+  return textTable(header, lines);
+}
+
+const seconds = (ms) => (ms === null ? '-' : (ms / 1000).toFixed(1));
+
+/** How a W4 run's backlog ended: drained (in how long) or what was left at the deadline. */
+function drainText(w) {
+  if (w.drained) return `${seconds(w.drainMs)} s`;
+  return `not after ${w.drainTimeoutS} s (${w.created - w.delivered} left)`;
+}
+
+/** One line for the log after a W4 run. */
+export function describeWebhook(w) {
+  return `${w.delivered} of ${w.created} events delivered, ${w.deliveredPerSec.toFixed(0)}/s during the load; `
+    + `max lag ${w.maxLag}, ${w.lagAtLoadEnd} at the end of the load; drained: ${drainText(w)}; `
+    + `latency p50 ${fmt(w.latencyP50, 0)} ms, p99 ${fmt(w.latencyP99, 0)} ms`;
+}
+
+/** W4's section: delivery rate, lag, drain and latency per shape, and whether the dispatcher kept up. */
+export function formatWebhooks(rows) {
+  const w4 = rows.filter((r) => r.workload === 'W4' && r.webhook);
+  if (w4.length === 0) return null;
+  const header = ['shape', 'creates/s', 'delivered/s', 'max lag', 'lag at end', 'drained after s', 'latency p50 ms', 'p99 ms', 'kept up'];
+  const lines = w4.map(({ shape, rps, webhook: w }) => [
+    shape, fmt(rps, 0), fmt(w.deliveredPerSec, 0), String(w.maxLag), String(w.lagAtLoadEnd), w.drained ? seconds(w.drainMs) : drainText(w),
+    fmt(w.latencyP50, 0), fmt(w.latencyP99, 0), w.keptUp ? 'yes' : 'NO',
+  ]);
+  return `W4 webhook delivery (W3's creates with a webhook on identity/users; lag = creates answered minus events received):\n${textTable(header, lines, 1)}`;
+}
+
+/** W4's verdict: the dispatcher kept up when the backlog drained within a few seconds of the load. */
+export function webhookVerdict(rows) {
+  const w4 = rows.filter((r) => r.workload === 'W4' && r.webhook);
+  if (w4.length === 0) return null;
+  const summary = w4.map((r) => `${r.shape} ${r.webhook.keptUp ? 'kept up' : 'fell behind'} (max lag ${r.webhook.maxLag}, drained: ${drainText(r.webhook)})`);
+  const all = w4.every((r) => r.webhook.keptUp);
+  return `W4 webhook dispatcher: ${summary.join(', ')} (goal: drained within ${KEPT_UP_MS / 1000} s after the load) - ${all ? 'met' : 'NOT met'}`;
+}
+
+/** The outbox target: W3 with events at least 80% of W3 with STRATUM_EVENTS=off on the same shape. */
+export function outboxVerdict(rows, rounds) {
+  const checks = rows.filter((r) => r.vsEventsOff !== null && r.vsEventsOff !== undefined);
+  if (checks.length === 0) return null;
+  const failing = checks.filter((r) => r.vsEventsOff < 0.8);
+  const summary = checks.map((r) => `${r.shape} ${percent(r.vsEventsOff)}`).join(', ');
+  const hint = rounds > 1 ? `median of the ${rounds} rounds' ratios` : 'one round; use --rounds 3 for medians';
+  return `W3 outbox cost (W3 req/s with events over W3 with STRATUM_EVENTS=off): ${summary} (target: at least 80%; ${hint}) - ${failing.length === 0 ? 'met' : 'NOT met'}`;
 }
 
 /** The 60% goal: W1 and W2 on PostgreSQL against the ceiling of the same run. */

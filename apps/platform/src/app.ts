@@ -50,6 +50,7 @@ export async function createPlatform(config: Config, extra: { store?: Store; reg
   const dispatcher = config.role === 'api' ? undefined : new EventDispatcher(store, bus, config.events, dispatcherLog(config));
   if (dispatcher) engine.onCommitted(() => dispatcher.nudge());
   const metrics = new Metrics(store);
+  metrics.watchEvents(store, dispatcher?.stats);
   const lifecycle = new Lifecycle();
   const adapter = new FastifyAdapter(fastifyOptions(config));
   installHttpEdges(adapter.getInstance() as unknown as FastifyInstance, metrics);

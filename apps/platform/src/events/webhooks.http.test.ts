@@ -158,5 +158,15 @@ for (const shape of storeShapes()) {
         expectError(reply, 422, 'VALIDATION_FAILED');
       }
     });
+
+    test('every delivery verified with the spec-only receiver; the event plane shows in /metrics', async () => {
+      assert.ok(receiver.received.length > 20);
+      assert.deepEqual(receiver.received.filter((r) => !r.verified).map((r) => r.id), []);
+      const metrics = (await h.call('/metrics')).text;
+      const delivered = /^stratum_events_dispatched\{outcome="delivered"\} (\d+)/m.exec(metrics);
+      assert.ok(delivered && Number(delivered[1]) > 0, 'delivered attempts are counted');
+      assert.match(metrics, /^stratum_webhook_endpoints\{state="paused"\} \d+/m);
+      assert.match(metrics, /^stratum_webhook_deliveries_open\{status="dead"\} \d+/m);
+    });
   });
 }

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
-import type { Store } from '@stratum/core';
+import type { DispatcherStats, Store } from '@stratum/core';
 
 /** Prometheus metrics: requests by route and status, latency, and the database pool. */
 export class Metrics {
@@ -31,6 +31,44 @@ export class Metrics {
         pool.set({ state: 'total' }, stats.total);
         pool.set({ state: 'idle' }, stats.idle);
         pool.set({ state: 'waiting' }, stats.waiting);
+      },
+    });
+  }
+
+  /** The event plane: attempts and publications of this node's dispatcher, endpoints and deliveries by state. */
+  watchEvents(store: Store, stats: DispatcherStats | undefined): void {
+    if (stats) {
+      const dispatched = new Gauge({
+        name: 'stratum_events_dispatched',
+        help: 'Webhook attempts (delivered, failed) and bus publications (published) of this node since start',
+        labelNames: ['outcome'] as const,
+        registers: [this.registry],
+        collect() {
+          for (const [outcome, value] of Object.entries(stats)) dispatched.set({ outcome }, value);
+        },
+      });
+    }
+    const endpoints = new Gauge({
+      name: 'stratum_webhook_endpoints',
+      help: 'Webhook endpoints by state (a paused endpoint needs an operator)',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      async collect() {
+        const rows = await store.query<{ state: string; n: number }>('SELECT state, count(*)::int AS n FROM stratum_webhook_endpoints WHERE configured GROUP BY state');
+        endpoints.reset();
+        for (const state of ['active', 'paused']) endpoints.set({ state }, rows.rows.find((r) => r.state === state)?.n ?? 0);
+      },
+    });
+    const open = new Gauge({
+      name: 'stratum_webhook_deliveries_open',
+      help: 'Deliveries waiting or in flight (pending, delivering) and dead letters (dead)',
+      labelNames: ['status'] as const,
+      registers: [this.registry],
+      async collect() {
+        const rows = await store.query<{ status: string; n: number }>(
+          "SELECT status, count(*)::int AS n FROM stratum_deliveries WHERE status <> 'delivered' GROUP BY status");
+        open.reset();
+        for (const status of ['pending', 'delivering', 'dead']) open.set({ status }, rows.rows.find((r) => r.status === status)?.n ?? 0);
       },
     });
   }

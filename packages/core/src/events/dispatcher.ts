@@ -121,6 +121,9 @@ export class EventDispatcher {
     }
     const results = this.finished.splice(0);
     await recordAttempts(this.store, results);
+    for (const dead of results.filter((r) => r.outcome === 'dead')) {
+      this.log(`webhook of client ${dead.delivery.client_id} (tenant ${dead.delivery.tenant_id}) paused: event ${dead.delivery.event_id} failed ${dead.delivery.attempts} attempts`, dead.error);
+    }
     work += results.length;
     if (!this.running) return false;
     // The lease outlasts the attempt's timeout, so no other worker retries an attempt still running.
