@@ -1,29 +1,59 @@
 // `npm run bench`: W1-W3 with autocannon on the embedded shape, the PostgreSQL shape and the
-// bare Fastify + pg ceiling, one server under load at a time, plus W1a (W1 with a bearer token)
-// and W5 (token refresh) on the platform only; prints req/s, p50, p99, the ratio to the ceiling
-// and W1a's to W1, and writes bench/results/latest.json. `--help` lists the options.
+// bare Fastify + pg ceiling, one server under load at a time, plus W1a (W1 with a bearer token),
+// W4 (W3 with a webhook: delivery rate, lag, drain, latency) and W5 (token refresh) on the
+// platform only, and W3 again on a STRATUM_EVENTS=off twin of each platform shape (the outbox's
+// cost); prints req/s, p50, p99, the ratios to the ceiling, of W1a to W1 and of W3 to its twin,
+// and writes bench/results/latest.json. `--help` lists the options.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compact, redact, removeCreated, resetBenchDatabase } from './lib/database.mjs';
 import { parseOptions, SHAPES, WORKLOAD_IDS } from './lib/options.mjs';
-import { authVerdict, formatTable, machine, medianRows, RESULTS_DIR, verdict, withRatios, writeResults } from './lib/report.mjs';
+import {
+  authVerdict, describeWebhook, EVENTS_OFF, formatTable, formatWebhooks, machine, medianRows, outboxVerdict, RESULTS_DIR, verdict,
+  webhookVerdict, withRatios, writeResults,
+} from './lib/report.mjs';
 import { findDrift } from './lib/sql-check.mjs';
 import { signalAll, startCeiling, startPlatform, stopServer } from './lib/servers.mjs';
+import { runWebhookWorkload } from './lib/webhooks.mjs';
 import { runWorkload, sample, seedUsers, WORKLOADS } from './lib/workloads.mjs';
 
 const log = (message) => console.log(`bench: ${message}`);
 const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
-/** One measured workload against one server; W3's users are removed afterwards when asked. */
+/** One measured workload against one server; the users W3 and W4 create are removed afterwards when asked. */
 async function measure(shape, server, workload, ids, options, afterCreate) {
-  const prefix = `w3-${shape}-${Date.now().toString(36)}-`;
-  const result = await runWorkload(server.baseUrl, workload.id, { ...options, ids, prefix });
+  const prefix = `${workload.id.toLowerCase()}-${shape.replace(/\W+/g, '-')}-${Date.now().toString(36)}-`;
+  const args = { ...options, ids, prefix };
+  const result = workload.id === 'W4' ? await runWebhookWorkload(server.baseUrl, args) : await runWorkload(server.baseUrl, workload.id, args);
   log(`  ${shape} ${workload.id}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms`);
+  if (result.webhook) log(`  ${shape} ${workload.id} webhooks: ${describeWebhook(result.webhook)}`);
+  if (result.webhook?.warmupBacklog) log(`  ${shape} ${workload.id}: ${result.webhook.warmupBacklog}`);
   if (result.invalid) log(`  ${shape} ${workload.id}: INVALID RUN: ${result.invalid}`);
-  if (workload.id === 'W3' && afterCreate) await afterCreate(prefix);
+  if (workload.creates && afterCreate) await afterCreate(prefix);
   return { shape, workload: workload.id, name: workload.name, ...result };
 }
+
+/**
+ * Every round runs each selected workload on each server that takes it, one after the other,
+ * so a burst of outside load hits a pair (platform and twin, platform and ceiling).
+ */
+async function runRounds(servers, ids, options, cleanup) {
+  const rows = [];
+  for (let round = 0; round < options.rounds; round++) {
+    for (const workload of selected(options)) {
+      for (const { shape, server, runs } of servers) {
+        if (runs(workload)) rows.push(await measure(shape, server, workload, ids, options, cleanup));
+      }
+    }
+  }
+  return rows;
+}
+
+const everything = () => true;
+const wantsTwin = (options) => options.outboxCost && options.workloads.includes('W3');
+/** The STRATUM_EVENTS=off twin of a platform shape runs W3 only: the outbox's cost is its ratio. */
+const twinOf = (shape, server) => ({ shape: `${shape}${EVENTS_OFF}`, server, runs: (w) => w.id === 'W3' });
 
 const selected = (options) => WORKLOADS.filter((w) => options.workloads.includes(w.id));
 
@@ -48,25 +78,36 @@ process.once('SIGINT', () => {
   setTimeout(() => process.exit(130), 500);
 });
 
-async function embedded(options) {
+async function withDataDir(fn) {
   const dataDir = mkdtempSync(join(tmpdir(), 'stratum-bench-'));
   tempDirs.add(dataDir);
   try {
-    return await withServer(startPlatform({ dataDir, profileDir: options.profileDir }), async (server) => {
-      const started = Date.now();
-      const ids = await seedUsers(server.baseUrl, options.users);
-      log(`embedded: seeded ${ids.length} users in ${seconds(started)}`);
-      await sample(server.baseUrl, ids);
-      const rows = [];
-      for (let round = 0; round < options.rounds; round++) {
-        for (const workload of selected(options)) rows.push(await measure('embedded', server, workload, ids, options));
-      }
-      return rows;
-    });
+    return await fn(dataDir);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
     tempDirs.delete(dataDir);
   }
+}
+
+/** `fn` with the embedded twin (its own data directory, seeded the same way) when W3 runs, else with none. */
+function withEmbeddedTwin(options, fn) {
+  if (!wantsTwin(options)) return fn([]);
+  return withDataDir((dataDir) => withServer(startPlatform({ dataDir, profileDir: options.profileDir, events: false }), async (twin) => {
+    const started = Date.now();
+    const ids = await seedUsers(twin.baseUrl, options.users);
+    log(`embedded${EVENTS_OFF}: seeded ${ids.length} users in ${seconds(started)}`);
+    return fn([twinOf('embedded', twin)]);
+  }));
+}
+
+function embedded(options) {
+  return withDataDir((dataDir) => withServer(startPlatform({ dataDir, profileDir: options.profileDir }), async (server) => {
+    const started = Date.now();
+    const ids = await seedUsers(server.baseUrl, options.users);
+    log(`embedded: seeded ${ids.length} users in ${seconds(started)}`);
+    await sample(server.baseUrl, ids);
+    return withEmbeddedTwin(options, (twins) => runRounds([{ shape: 'embedded', server, runs: everything }, ...twins], ids, options));
+  }));
 }
 
 /** Starts the ceiling and checks it answers the samples as the platform did. */
@@ -83,10 +124,18 @@ async function startCheckedCeiling(db, ids, reference, options, notes) {
   return ceiling;
 }
 
+/** `fn` with the PostgreSQL twin (same database, so the same seeded rows) when W3 runs on it, else with none. */
+function withPostgresTwin(options, db, label, fn) {
+  if (!wantsTwin(options) || !options.shapes.includes('postgres')) return fn([]);
+  const { natsUrl, profileDir } = options;
+  return withServer(startPlatform({ databaseUrl: db.url, natsUrl, profileDir, events: false }), (twin) => fn([twinOf(label, twin)]));
+}
+
 /**
- * The PostgreSQL shape and the ceiling share one freshly created, once-seeded database. Both
- * servers are up, but only one is under load at a time: each workload runs on the platform,
- * then at once on the ceiling, so a burst of outside load hits one pair rather than one shape.
+ * The PostgreSQL shape, its events-off twin and the ceiling share one freshly created,
+ * once-seeded database. All servers are up, but only one is under load at a time: each workload
+ * runs on the platform, then at once on the twin (W3) and the ceiling, so a burst of outside load
+ * hits one group rather than one shape.
  */
 async function postgres(options, db, notes) {
   const cleanup = (prefix) => removeCreated(db.url, prefix);
@@ -98,23 +147,12 @@ async function postgres(options, db, notes) {
     await compact(db.url);
     log(`${label}: seeded ${ids.length} users in ${seconds(started)}`);
     const reference = await sample(platform.baseUrl, ids);
-    const servers = options.shapes.includes('postgres') ? [[label, platform]] : [];
-    const run = async () => {
-      const rows = [];
-      for (let round = 0; round < options.rounds; round++) {
-        for (const workload of selected(options)) {
-          for (const [shape, server] of servers) {
-            if (shape === 'ceiling' && !workload.ceiling) continue;
-            rows.push(await measure(shape, server, workload, ids, options, cleanup));
-          }
-        }
-      }
-      return rows;
-    };
-    if (!options.shapes.includes('ceiling')) return run();
-    return withServer(startCheckedCeiling(db, ids, reference, options, notes), (ceiling) => {
-      servers.push(['ceiling', ceiling]);
-      return run();
+    const servers = options.shapes.includes('postgres') ? [{ shape: label, server: platform, runs: everything }] : [];
+    return withPostgresTwin(options, db, label, (twins) => {
+      const run = (more) => runRounds([...servers, ...twins, ...more], ids, options, cleanup);
+      if (!options.shapes.includes('ceiling')) return run([]);
+      return withServer(startCheckedCeiling(db, ids, reference, options, notes),
+        (ceiling) => run([{ shape: 'ceiling', server: ceiling, runs: (w) => w.ceiling }]));
     });
   });
 }
@@ -152,25 +190,32 @@ async function main() {
 
 /** Prints the table, the verdicts and the notes, and writes bench/results/latest.json. */
 function finish(options, { rows, notes, load, postgresVersion, started }) {
-  const order = (r) => SHAPES.indexOf(r.shape.split('+')[0]) * 10 + WORKLOAD_IDS.indexOf(r.workload);
+  // A shape's events-off twin sorts right after it, by workload (W3 is the only one it runs).
+  const order = (r) => SHAPES.indexOf(r.shape.split(/[+ ]/)[0]) * 100 + WORKLOAD_IDS.indexOf(r.workload) * 2 + (r.shape.endsWith(EVENTS_OFF) ? 1 : 0);
   const table = withRatios(medianRows(rows)).sort((a, b) => order(a) - order(b));
   console.log(table.length > 0 ? `\n${formatTable(table)}\n` : 'bench: nothing was measured');
+  const webhooks = formatWebhooks(table);
+  if (webhooks) console.log(`${webhooks}\n`);
   const goal = verdict(table, options.rounds);
   if (goal) console.log(goal);
   const authGoal = authVerdict(table, options.rounds);
   if (authGoal) console.log(authGoal);
+  const outboxGoal = outboxVerdict(table, options.rounds);
+  if (outboxGoal) console.log(outboxGoal);
+  const webhookGoal = webhookVerdict(table);
+  if (webhookGoal) console.log(webhookGoal);
   for (const note of notes) console.log(`note: ${note}`);
   const invalid = table.filter((r) => r.invalid);
   for (const r of invalid) console.log(`INVALID: ${r.shape} ${r.workload} ${r.name}: ${r.invalid}`);
   const { profileDir, databaseUrl, ...recorded } = options;
   const path = writeResults({
     date: new Date().toISOString(), machine: machine(postgresVersion), loadAverage: { start: load, end: loadavg()[0] },
-    options: { ...recorded, natsUrl: recorded.natsUrl && redact(recorded.natsUrl) }, results: table, goal, authGoal, notes,
+    options: { ...recorded, natsUrl: recorded.natsUrl && redact(recorded.natsUrl) }, results: table, goal, authGoal, outboxGoal, webhookGoal, notes,
   });
   log(`results written to ${path}; total ${seconds(started)}`);
   if (profileDir) log(`CPU profiles (one per server) in ${profileDir}`);
   if (invalid.length > 0) {
-    console.error(`bench: ${invalid.length} invalid run(s): a W1a or W5 request did not answer 2xx (see above)`);
+    console.error(`bench: ${invalid.length} invalid run(s): a W1a or W5 request did not answer 2xx, or no W4 webhook arrived (see above)`);
     process.exitCode = 1;
   }
 }

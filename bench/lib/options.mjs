@@ -9,9 +9,6 @@ const HELP = `usage: npm run bench -- [options]
                         W1a: W1 with a bearer token; W4: W3 with a webhook on identity/users,
                         measuring delivery rate, lag, drain time and latency; W5: token refresh
                         (none of the three runs on the ceiling)
-  --no-outbox-cost      with W3, skip the "W3 outbox cost" twin: by default every platform shape
-                        also runs W3 on a second, identically seeded server with STRATUM_EVENTS=off
-  --drain <s>           W4: how long to wait for the webhooks to catch up after the load (default 60)
   --duration <s>        measured seconds per workload (default 8, env BENCH_DURATION)
   --warmup <s>          unmeasured seconds before each workload (default 2, env BENCH_WARMUP)
   --rounds <n>          repeat every workload n times and report the median run (default 1, env BENCH_ROUNDS)
@@ -20,6 +17,9 @@ const HELP = `usage: npm run bench -- [options]
   --quick               short run: 3 s per workload, 1 s warm-up, 2000 users
   --profile             run each server under node --cpu-prof (profiles in bench/results/profiles)
   --nats <url>          run the PostgreSQL shape with NATS_URL=<url> (shown as postgres+nats; env BENCH_NATS_URL)
+  --no-outbox-cost      with W3, skip the "W3 outbox cost" twin: by default every platform shape
+                        also runs W3 on a second, identically seeded server with STRATUM_EVENTS=off
+  --drain <s>           W4: how long to wait for the webhooks to catch up after the load (default 60)
   --help                this text
 
 PostgreSQL: BENCH_DATABASE_URL, else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres

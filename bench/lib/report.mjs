@@ -106,7 +106,8 @@ function drainText(w) {
 
 /** One line for the log after a W4 run. */
 export function describeWebhook(w) {
-  return `${w.delivered} of ${w.created} events delivered, ${w.deliveredPerSec.toFixed(0)}/s during the load; `
+  // Creates still in flight when autocannon stopped commit too, so more events can arrive than were answered.
+  return `${w.delivered} events delivered for ${w.created} creates answered, ${w.deliveredPerSec.toFixed(0)}/s during the load; `
     + `max lag ${w.maxLag}, ${w.lagAtLoadEnd} at the end of the load; drained: ${drainText(w)}; `
     + `latency p50 ${fmt(w.latencyP50, 0)} ms, p99 ${fmt(w.latencyP99, 0)} ms`;
 }

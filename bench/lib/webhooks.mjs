@@ -110,7 +110,7 @@ function startSampler(baseUrl, client, receiver, counts) {
       const delivered = receiver.delivered;
       const state = await endpoint(baseUrl, client).catch(() => null);
       samples.push({
-        t: tick, phase: counts.loadEnd ? 'drain' : 'load', created: counts.created, delivered, lag: counts.created - delivered,
+        t: tick, phase: counts.loadEnd ? 'drain' : 'load', created: counts.created, delivered, lag: Math.max(0, counts.created - delivered),
         unfanned: state?.lag ?? null, pending: state?.pending ?? null,
       });
     }

@@ -1,0 +1,97 @@
+import { ErrorCode } from '@stratum/contracts';
+import { scopeAllows } from '../auth/scopes.js';
+import type { Principal, TenantId } from '../context.js';
+import { DomainError } from '../errors.js';
+import type { CollectionRegistry } from '../collections/registry.js';
+import { decide, parseAction, PolicyError, VERBS, type Decision, type Policy, type Verb } from './policy.js';
+import type { PolicyIndex } from './policy-index.js';
+
+/** Who asks, from where, for `/auth/can` and for the grant gate. */
+export interface AccessCaller {
+  tenant: TenantId;
+  principal: Principal;
+  ip?: string;
+}
+
+export interface CanAnswer {
+  can: boolean;
+  reason: string;
+  policies?: PolicyView[];
+}
+
+/** A policy as `/auth/can` shows it with `x-can-with-policies: true`. */
+export interface PolicyView {
+  source: string;
+  subject: string;
+  action: string;
+  object: string;
+  field?: string[];
+  filter?: string[];
+  location?: string[];
+  time?: string[];
+}
+
+const SCOPE_LEVEL: Record<Verb, 'read' | 'write'> = { create: 'write', read: 'read', update: 'write', delete: 'write' };
+
+function view(policy: Policy): PolicyView {
+  const verbs = [...policy.verbs];
+  const verb = verbs.length === VERBS.length ? 'any' : verbs[0];
+  return {
+    source: policy.source, subject: policy.subject,
+    action: policy.possession === 'any' ? verb : `${verb}:${policy.possession}`,
+    object: policy.object, field: policy.field, filter: policy.filter, location: policy.location,
+    time: policy.time?.map((t) => t.source),
+  };
+}
+
+function bad(message: string): never {
+  throw new DomainError(ErrorCode.BAD_REQUEST, message);
+}
+
+/**
+ * The grant gate (DESIGN 6.2): decisions from the tenant's compiled policies, made in-process.
+ * Subjects are the caller's roles as `role@domain`.
+ */
+export class AccessControl {
+  constructor(private readonly index: PolicyIndex, private readonly registry: CollectionRegistry) {}
+
+  subjectsOf(caller: AccessCaller): string[] {
+    return caller.principal.subjects.map((s) => (s.includes('@') ? s : `${s}@${caller.tenant}`));
+  }
+
+  async decide(caller: AccessCaller, verb: Verb, service: string, collection: string, now = new Date()): Promise<Decision> {
+    const { policies } = await this.index.policies(caller.tenant);
+    return decide(policies, { subjects: this.subjectsOf(caller), verb, service, collection, ip: caller.ip, now });
+  }
+
+  /**
+   * `POST /auth/can` (seed 003, DESIGN 12): may the caller do `action` (`read`, `update:own`…) on
+   * `resource` (`identity:users`, or `identity/users`)? Both gates answer: the token's scope and
+   * the subject's grants; the reason names the grants that matched, or why none did.
+   */
+  async can(caller: AccessCaller, body: { action?: unknown; resource?: unknown; object?: unknown }, withPolicies: boolean): Promise<CanAnswer> {
+    const resource = body.resource ?? body.object;
+    if (typeof body.action !== 'string' || body.action.length > 64) bad('action must be a string such as read or update:own');
+    if (typeof resource !== 'string' || resource.length > 128) bad('resource must be a string such as identity:users');
+    let parsed: ReturnType<typeof parseAction>;
+    try {
+      parsed = parseAction(body.action);
+    } catch (error) {
+      bad(error instanceof PolicyError ? error.message : 'invalid action');
+    }
+    const [service, collection] = resource.split(/[:/]/);
+    if (!this.registry.find(service ?? '', collection ?? '')) bad(`resource ${JSON.stringify(resource)} is not a collection (service:collection)`);
+    const verbs = [...parsed.verbs];
+    const decisions = await Promise.all(verbs.map((verb) => this.decide(caller, verb, service, collection)));
+    const denied = decisions.findIndex((d) => !d.can || (parsed.possession !== 'any' && !d.possessions.has('any') && !d.possessions.has(parsed.possession)));
+    const missingScope = verbs.find((verb) => !scopeAllows(caller.principal.scope, SCOPE_LEVEL[verb], service, collection));
+    const policies = withPolicies ? decisions.flatMap((d) => d.matched.map(view)) : undefined;
+    if (missingScope) return { can: false, reason: `the token lacks the scope ${SCOPE_LEVEL[missingScope]}:${service}:${collection}`, policies };
+    if (denied >= 0) {
+      const d = decisions[denied];
+      const reason = d.can ? `grants allow ${verbs[denied]} only for ${[...d.possessions].join(', ')}, not ${parsed.possession}` : d.reason;
+      return { can: false, reason, policies };
+    }
+    return { can: true, reason: decisions.map((d) => d.reason).join('; '), policies };
+  }
+}

@@ -1,0 +1,96 @@
+import type { Bus } from '../bus/bus.js';
+import type { CollectionHooks } from '../collections/engine.js';
+import type { Doc } from '../collections/documents.js';
+import type { RequestContext, TenantId } from '../context.js';
+import type { SqlExecutor } from '../store/types.js';
+import { compilePolicy, PolicyError, type GrantInput, type Policy } from './policy.js';
+import { expandRbac } from './rbac.js';
+
+/** Outside `stratum.*.*.*`, like every platform-internal notification. */
+const POLICIES_CHANGED = 'stratum-internal.policies.changed';
+export const RBAC_KEY = 'RBAC';
+
+/** A tenant's compiled policies, and the grants that could not be compiled (and why). */
+export interface TenantPolicies {
+  policies: Policy[];
+  invalid: { source: string; reason: string }[];
+}
+
+/**
+ * The compiled, per-tenant policy index (DESIGN 6.2): decisions are made in-process, without a
+ * query per request. A grant or RBAC change drops the tenant's entry after its commit, here and,
+ * over the bus, on every node. Where changes cannot reach every node (PostgreSQL without NATS)
+ * nothing is cached, so a revoked grant still denies on the next request.
+ */
+export class PolicyIndex {
+  private readonly cache = new Map<TenantId, Promise<TenantPolicies>>();
+
+  constructor(private readonly db: SqlExecutor, private readonly bus: Bus, private readonly cached: boolean) {
+    bus.subscribe(POLICIES_CHANGED, (data) => {
+      const tenant = (data as { tenant?: TenantId }).tenant;
+      if (tenant) this.cache.delete(tenant);
+    });
+  }
+
+  policies(tenant: TenantId): Promise<TenantPolicies> {
+    const hit = this.cache.get(tenant);
+    if (hit) return hit;
+    const loading = this.load(tenant);
+    if (this.cached) {
+      this.cache.set(tenant, loading);
+      loading.catch(() => this.cache.delete(tenant));
+    }
+    return loading;
+  }
+
+  private async load(tenant: TenantId): Promise<TenantPolicies> {
+    const out: TenantPolicies = { policies: [], invalid: [] };
+    const grants = await this.db.query<{ id: string; doc: GrantInput }>(
+      'SELECT id, doc FROM c_auth_grants WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY id', [tenant]);
+    const add = (grant: GrantInput, source: string) => {
+      try {
+        out.policies.push(compilePolicy(grant, tenant, source));
+      } catch (error) {
+        out.invalid.push({ source, reason: error instanceof PolicyError || error instanceof Error ? error.message : String(error) });
+      }
+    };
+    for (const row of grants.rows) add(row.doc, `grant:${row.id}`);
+    const rbac = await this.db.query<{ value: unknown }>(
+      `SELECT doc->'value' AS value FROM c_context_configs WHERE tenant_id = $1 AND deleted_at IS NULL AND doc->>'key' = $2 AND NOT (doc ? 'eid')`,
+      [tenant, RBAC_KEY]);
+    for (const row of rbac.rows) {
+      const expansion = expandRbac(row.value);
+      for (const grant of expansion.grants) add(grant, grant.source);
+      for (const skipped of expansion.skipped) out.invalid.push({ source: `rbac:${skipped.name}`, reason: skipped.reason });
+    }
+    return out;
+  }
+
+  /** Forgets a tenant's policies on every node, once the change has committed. */
+  changed(ctx: RequestContext): void {
+    const forget = async () => {
+      this.cache.delete(ctx.tenant);
+      await this.bus.publish(POLICIES_CHANGED, { tenant: ctx.tenant });
+    };
+    this.cache.delete(ctx.tenant);
+    if (ctx.afterCommit) ctx.afterCommit(forget);
+    else void forget().catch(() => undefined);
+  }
+
+  /**
+   * Hooks for `auth/grants` and `context/configs`: any write drops the tenant's policies (a
+   * config whose key changed away from RBAC must too). A grant that does not compile is refused.
+   */
+  hooks(validate: (doc: Doc) => void = () => undefined): CollectionHooks {
+    const touch = async (ctx: RequestContext, docs: Doc[]) => {
+      for (const doc of docs) validate(doc);
+      this.changed(ctx);
+    };
+    return {
+      afterCreate: async (ctx, doc) => touch(ctx, [doc]),
+      afterUpdate: touch,
+      afterDelete: async (ctx, doc) => touch(ctx, [doc]),
+      beforeRestore: async (ctx, doc) => touch(ctx, [doc]),
+    };
+  }
+}

@@ -1,0 +1,138 @@
+import { ipAllowed } from '../auth/ip-allow.js';
+import { cronMatches, parseCron, type Cron } from './cron.js';
+
+/** Verbs of a grant; `any` covers every verb. */
+export type Verb = 'create' | 'read' | 'update' | 'delete';
+export const VERBS: readonly Verb[] = ['create', 'read', 'update', 'delete'];
+
+/** Whose documents a grant reaches (DESIGN 6.2); `any` is unscoped. */
+export type Possession = 'own' | 'share' | 'group' | 'client' | 'any';
+export const POSSESSIONS: readonly Possession[] = ['own', 'share', 'group', 'client', 'any'];
+
+/** A grant as stored in `auth/grants` or expanded from the RBAC config. */
+export interface GrantInput {
+  subject: string;
+  action: string;
+  object: string;
+  field?: string[];
+  filter?: string[];
+  location?: string[];
+  time?: string[];
+}
+
+/** A grant parsed once, ready to be matched many times. */
+export interface Policy {
+  /** Where it came from: `grant:<id>` or `rbac:<role>/<permission>/<name>`. */
+  source: string;
+  subject: string;
+  verbs: ReadonlySet<Verb>;
+  possession: Possession;
+  /** `service:collection`, `service:all` or `all`. */
+  object: string;
+  field?: string[];
+  filter?: string[];
+  location?: string[];
+  time?: Cron[];
+}
+
+export class PolicyError extends Error {}
+
+const OBJECT = /^(all|[a-z][a-z0-9_]{0,29}:(all|[a-z][a-z0-9_]{0,29}))$/;
+
+/** Parses `read`, `read:own`, `any`, `any:group`…; throws PolicyError naming what is wrong. */
+export function parseAction(action: string): { verbs: Set<Verb>; possession: Possession } {
+  const [verb, possession = 'any', ...rest] = action.split(':');
+  if (rest.length > 0) throw new PolicyError(`action ${JSON.stringify(action)} has more than verb:possession`);
+  const verbs = verb === 'any' || verb === '*' ? new Set(VERBS) : new Set([verb as Verb]);
+  if (verb !== 'any' && verb !== '*' && !VERBS.includes(verb as Verb)) throw new PolicyError(`action verb must be one of ${VERBS.join(', ')} or any, got ${JSON.stringify(verb)}`);
+  if (!POSSESSIONS.includes(possession as Possession)) throw new PolicyError(`possession must be one of ${POSSESSIONS.join(', ')}, got ${JSON.stringify(possession)}`);
+  return { verbs, possession: possession as Possession };
+}
+
+/** Compiles a grant; the subject is normalised to `role@tenant`. */
+export function compilePolicy(grant: GrantInput, tenant: string, source: string): Policy {
+  const { verbs, possession } = parseAction(grant.action);
+  if (!OBJECT.test(grant.object)) throw new PolicyError(`object must be service:collection, service:all or all, got ${JSON.stringify(grant.object)}`);
+  if (!grant.subject) throw new PolicyError('subject is required');
+  return {
+    source,
+    subject: grant.subject.includes('@') ? grant.subject : `${grant.subject}@${tenant}`,
+    verbs, possession,
+    object: grant.object,
+    field: grant.field?.length ? grant.field : undefined,
+    filter: grant.filter?.length ? grant.filter : undefined,
+    location: grant.location?.length ? grant.location : undefined,
+    time: grant.time?.length ? grant.time.map(parseCron) : undefined,
+  };
+}
+
+export function objectCovers(object: string, service: string, collection: string): boolean {
+  return object === 'all' || object === `${service}:all` || object === `${service}:${collection}`;
+}
+
+/** The request a decision is about, with what conditional grants look at. */
+export interface AccessRequest {
+  subjects: readonly string[];
+  verb: Verb;
+  service: string;
+  collection: string;
+  ip?: string;
+  now: Date;
+}
+
+export interface Decision {
+  can: boolean;
+  reason: string;
+  /** Possessions the caller holds for this verb and object; `any` means unscoped. */
+  possessions: Set<Possession>;
+  /** Writable fields when every matching grant limits them; undefined when unlimited. */
+  fields?: Set<string>;
+  /** Readable fields when every matching grant limits them; undefined when unlimited. */
+  readable?: Set<string>;
+  matched: Policy[];
+}
+
+type Miss = 'location' | 'time';
+
+function conditionMiss(policy: Policy, request: AccessRequest): Miss | undefined {
+  if (policy.location && !(request.ip && ipAllowed(request.ip, policy.location))) return 'location';
+  if (policy.time && !policy.time.some((cron) => cronMatches(cron, request.now))) return 'time';
+  return undefined;
+}
+
+/** Union of the limits of the matching grants: one grant without a limit lifts it. */
+function unionLimit(matched: Policy[], pick: (p: Policy) => string[] | undefined): Set<string> | undefined {
+  if (matched.some((p) => pick(p) === undefined)) return undefined;
+  return new Set(matched.flatMap((p) => pick(p)!));
+}
+
+/**
+ * Decides one request against a tenant's policies: every grant of one of the caller's subjects
+ * for this verb and object, whose location and time conditions hold, contributes its
+ * possession and its field limits. The reason says which grants matched or why none did.
+ */
+export function decide(policies: readonly Policy[], request: AccessRequest): Decision {
+  const subjects = new Set(request.subjects);
+  const candidates = policies.filter((p) => subjects.has(p.subject) && p.verbs.has(request.verb) && objectCovers(p.object, request.service, request.collection));
+  const misses = new Map<Policy, Miss>();
+  const matched = candidates.filter((p) => {
+    const miss = conditionMiss(p, request);
+    if (miss) misses.set(p, miss);
+    return miss === undefined;
+  });
+  const target = `${request.verb} on ${request.service}:${request.collection}`;
+  if (matched.length === 0) {
+    const why = candidates.length === 0
+      ? `no grant of ${[...subjects].join(', ') || 'this caller (no subjects)'} allows ${target}`
+      : `grants for ${target} exist but their conditions do not hold: ${candidates.map((p) => `${p.source} (${misses.get(p)})`).join(', ')}`;
+    return { can: false, reason: why, possessions: new Set(), matched: [] };
+  }
+  return {
+    can: true,
+    reason: `policy matched: ${matched.map((p) => p.source).join(', ')}`,
+    possessions: new Set(matched.map((p) => p.possession)),
+    fields: unionLimit(matched, (p) => p.field),
+    readable: unionLimit(matched, (p) => p.filter),
+    matched,
+  };
+}
