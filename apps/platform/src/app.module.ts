@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { CollectionEngine, CollectionRegistry, TenantDirectory, WebhookAdmin, type Config, type Identity, type Store } from '@stratum/core';
+import { AccessControl, CollectionEngine, CollectionRegistry, TenantDirectory, WebhookAdmin, type Config, type Identity, type Store } from '@stratum/core';
 import { AuthGuard } from './auth/auth.guard.js';
 import type { Authenticator } from './auth/authenticator.js';
 import { CollectionsController } from './collections/collections.controller.js';
@@ -11,6 +11,7 @@ import { DocsController } from './ops/docs.controller.js';
 import { OpsController } from './ops/ops.controller.js';
 import { AUTHENTICATOR, CONFIG, IDENTITY, STORE } from './tokens.js';
 import { AuthController } from './auth/auth.controller.js';
+import { CanController } from './auth/can.controller.js';
 import { EventsController } from './events/events.controller.js';
 import { WebhooksController } from './events/webhooks.controller.js';
 import { WellKnownController } from './auth/well-known.controller.js';
@@ -27,6 +28,7 @@ export interface PlatformDeps {
   metrics: Metrics;
   lifecycle: Lifecycle;
   webhooks: WebhookAdmin;
+  access: AccessControl;
 }
 
 /** Wiring only: the domain objects are built outside Nest and handed in as values. */
@@ -36,7 +38,7 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       // Ops and docs first: their static paths must not be read as /:service/:collection.
-      controllers: [OpsController, DocsController, AuthController, WellKnownController, WebhooksController, EventsController, MeController, ClientConfigController, CollectionsController],
+      controllers: [OpsController, DocsController, AuthController, CanController, WellKnownController, WebhooksController, EventsController, MeController, ClientConfigController, CollectionsController],
       providers: [
         { provide: CONFIG, useValue: deps.config },
         { provide: STORE, useValue: deps.store },
@@ -48,6 +50,7 @@ export class PlatformModule {
         { provide: Metrics, useValue: deps.metrics },
         { provide: Lifecycle, useValue: deps.lifecycle },
         { provide: WebhookAdmin, useValue: deps.webhooks },
+        { provide: AccessControl, useValue: deps.access },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
-  bootstrapRoot, BUILTIN_COLLECTIONS, CollectionEngine, CollectionRegistry, cqrsConfigHooks, createIdentity, EventDispatcher, openBus, openStore,
+  AccessControl, assertGrant, bootstrapRoot, BUILTIN_COLLECTIONS, mergeHooks, PolicyIndex, CollectionEngine, CollectionRegistry, cqrsConfigHooks, createIdentity, EventDispatcher, openBus, openStore,
   WebhookAdmin, type BootstrapResult, type Bus, type Config, type Identity, type Store,
 } from '@stratum/core';
 import type { FastifyInstance } from 'fastify';
@@ -45,7 +45,10 @@ export async function createPlatform(config: Config, extra: { store?: Store; reg
   const bus = await openBus(config.natsUrl);
   const identity = await createIdentity(config, store, registry, engine, bus);
   const bootstrap = await bootstrapRoot(config.auth, identity.tenants, engine, registry);
-  engine.setHooks('context/configs', cqrsConfigHooks(registry));
+  const policies = new PolicyIndex(store, bus, store.kind === 'embedded' || bus.kind === 'nats');
+  const access = new AccessControl(policies, registry);
+  engine.setHooks('auth/grants', policies.hooks(assertGrant));
+  engine.setHooks('context/configs', mergeHooks(cqrsConfigHooks(registry), policies.hooks()));
   const webhooks = new WebhookAdmin(store, config.events.secretOverlapSeconds);
   const dispatcher = config.role === 'api' ? undefined : new EventDispatcher(store, bus, config.events, dispatcherLog(config));
   if (dispatcher) engine.onCommitted(() => dispatcher.nudge());
@@ -55,7 +58,7 @@ export async function createPlatform(config: Config, extra: { store?: Store; reg
   const adapter = new FastifyAdapter(fastifyOptions(config));
   installHttpEdges(adapter.getInstance() as unknown as FastifyInstance, metrics);
   const app = await NestFactory.create<NestFastifyApplication>(
-    PlatformModule.with({ config, store, registry, engine, authenticator: createAuthenticator(config, identity.authenticator, identity.oidc), identity, metrics, lifecycle, webhooks }),
+    PlatformModule.with({ config, store, registry, engine, authenticator: createAuthenticator(config, identity.authenticator, identity.oidc), identity, metrics, lifecycle, webhooks, access }),
     adapter,
     { logger: config.logLevel === 'silent' ? false : ['error', 'warn'], bodyParser: true },
   );

@@ -1,4 +1,6 @@
+import { ErrorCode } from '@stratum/contracts';
 import type { Bus } from '../bus/bus.js';
+import { DomainError } from '../errors.js';
 import type { CollectionHooks } from '../collections/engine.js';
 import type { Doc } from '../collections/documents.js';
 import type { RequestContext, TenantId } from '../context.js';
@@ -6,9 +8,21 @@ import type { SqlExecutor } from '../store/types.js';
 import { compilePolicy, PolicyError, type GrantInput, type Policy } from './policy.js';
 import { expandRbac } from './rbac.js';
 
+/** Refuses a grant document that would not compile, naming the field (a 422 on create and update). */
+export function assertGrant(doc: Doc): void {
+  try {
+    compilePolicy(doc as unknown as GrantInput, 'check', 'check');
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const path = /^action|verb|possession/.test(message) ? 'action' : /^object/.test(message) ? 'object' : /cron/.test(message) ? 'time' : 'subject';
+    throw new DomainError(ErrorCode.VALIDATION_FAILED, `invalid grant: ${message}`, [{ path, message }]);
+  }
+}
+
 /** Outside `stratum.*.*.*`, like every platform-internal notification. */
 const POLICIES_CHANGED = 'stratum-internal.policies.changed';
 export const RBAC_KEY = 'RBAC';
+export const ADMIN_ROLE = 'admin';
 
 /** A tenant's compiled policies, and the grants that could not be compiled (and why). */
 export interface TenantPolicies {
@@ -44,7 +58,8 @@ export class PolicyIndex {
   }
 
   private async load(tenant: TenantId): Promise<TenantPolicies> {
-    const out: TenantPolicies = { policies: [], invalid: [] };
+    // The tenant's administrators may do everything, as PocketBase's superusers: not a stored grant, so it cannot be lost.
+    const out: TenantPolicies = { policies: [compilePolicy({ subject: ADMIN_ROLE, action: 'any', object: 'all' }, tenant, 'builtin:admin')], invalid: [] };
     const grants = await this.db.query<{ id: string; doc: GrantInput }>(
       'SELECT id, doc FROM c_auth_grants WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY id', [tenant]);
     const add = (grant: GrantInput, source: string) => {

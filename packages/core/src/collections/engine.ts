@@ -42,6 +42,29 @@ export interface CollectionHooks {
   afterUpdate?(ctx: RequestContext, docs: Doc[]): Promise<void>;
 }
 
+/** Several capabilities' hooks on one collection (CQRS and RBAC configs), run one after the other. */
+export function mergeHooks(...all: CollectionHooks[]): CollectionHooks {
+  return {
+    async afterCreate(ctx, doc) {
+      const shown: Record<string, unknown> = {};
+      for (const hooks of all) Object.assign(shown, await hooks.afterCreate?.(ctx, doc));
+      return shown;
+    },
+    async afterDelete(ctx, doc, destroyed) {
+      for (const hooks of all) await hooks.afterDelete?.(ctx, doc, destroyed);
+    },
+    beforeUpdate(ctx, change) {
+      for (const hooks of all) hooks.beforeUpdate?.(ctx, change);
+    },
+    async beforeRestore(ctx, doc) {
+      for (const hooks of all) await hooks.beforeRestore?.(ctx, doc);
+    },
+    async afterUpdate(ctx, docs) {
+      for (const hooks of all) await hooks.afterUpdate?.(ctx, docs);
+    },
+  };
+}
+
 /** Maps database constraint failures to the caller's mistake they are. */
 function translate(error: unknown, reg: RegisteredCollection): never {
   const pgError = error as { code?: string; constraint?: string };
