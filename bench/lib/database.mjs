@@ -35,9 +35,10 @@ export async function resetBenchDatabase(adminUrl) {
   }
   try {
     const version = (await client.query('SHOW server_version')).rows[0].server_version;
+    const autovacuum = (await client.query('SHOW autovacuum')).rows[0].autovacuum === 'on';
     await client.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`);
     await client.query(`CREATE DATABASE ${BENCH_DATABASE}`);
-    return { url: withDatabase(adminUrl, BENCH_DATABASE), version };
+    return { url: withDatabase(adminUrl, BENCH_DATABASE), version, autovacuum };
   } finally {
     await client.end();
   }

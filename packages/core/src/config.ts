@@ -48,6 +48,8 @@ export interface OidcConfig {
   jwksUri: string;
   /** Scope of every OIDC principal (`OIDC_SCOPE`); empty by default: only `GET /me`. */
   scope: string[];
+  /** Roles every OIDC user has (`OIDC_ROLES`), so grants can be written for them; empty by default. */
+  roles: string[];
   /** Public client id a browser uses to sign in at the provider, shown by `GET /config`. */
   clientId?: string;
   /** Least time between two JWKS fetches caused by unknown key ids. */
@@ -230,6 +232,13 @@ function oidcScope(env: Env): string[] {
   return [...new Set(scope)];
 }
 
+function oidcRoles(env: Env): string[] {
+  const roles = (env.OIDC_ROLES ?? '').split(/\s+/).filter(Boolean);
+  const bad = roles.find((role) => !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(role));
+  if (bad !== undefined) throw new ConfigError(`OIDC_ROLES has an invalid role ${JSON.stringify(bad)}; use lowercase names separated by spaces`);
+  return [...new Set(roles)];
+}
+
 function oidcConfig(env: Env, nodeEnv: NodeEnv): OidcConfig {
   const issuer = env.OIDC_ISSUER;
   const audience = env.OIDC_AUDIENCE;
@@ -246,6 +255,7 @@ function oidcConfig(env: Env, nodeEnv: NodeEnv): OidcConfig {
   return {
     issuer, audience, jwksUri, clientId,
     scope: oidcScope(env),
+    roles: oidcRoles(env),
     jwksCooldownSeconds: int(env, 'OIDC_JWKS_COOLDOWN_SECONDS', 30, 0, 3600),
   };
 }

@@ -1,4 +1,5 @@
 import type { SqlExecutor } from './store/types.js';
+import type { AccessResolver } from './access/access-scope.js';
 
 declare const tenantBrand: unique symbol;
 /** A tenant id that has been resolved and checked. Only `asTenantId` makes one. */
@@ -21,6 +22,8 @@ export interface Principal {
   scope: string[];
   groups: string[];
   session?: string;
+  /** Default zones of the token (`zone` claim), e.g. `own,share`. */
+  zone?: string;
 }
 
 /** The explicit context every service method takes first. */
@@ -32,6 +35,8 @@ export interface RequestContext {
   readonly tx?: SqlExecutor;
   /** Runs work once the transaction has committed (announcing a revocation, say); absent outside one. */
   readonly afterCommit?: (work: () => Promise<void>) => void;
+  /** The grant gate of this request; absent for the platform's own work, which is unrestricted. */
+  readonly access?: AccessResolver;
 }
 
 export function actorOf(principal: Principal): string {

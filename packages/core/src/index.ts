@@ -59,3 +59,4 @@ export * from './access/rbac.js';
 export * from './access/policy-index.js';
 export * from './access/zones.js';
 export * from './access/access-control.js';
+export * from './access/access-scope.js';

@@ -18,7 +18,9 @@ export class MeController {
   ) {}
 
   @Get()
-  async me(@Ctx() ctx: RequestContext, @Req() req: AuthenticatedRequest) {
+  async me(@Ctx() request: RequestContext, @Req() req: AuthenticatedRequest) {
+    // Every signed-in user may see (and, for external users, keep up to date) their own record: no grant needed.
+    const ctx: RequestContext = { ...request, access: undefined };
     const external = req.auth?.kind === 'oidc' ? req.auth.external : undefined;
     if (external) return { data: { user: await this.identity.externalUsers.sync(ctx, external) } };
     if (!ctx.principal.uid) throw new DomainError(ErrorCode.NOT_FOUND, 'These credentials do not belong to a user');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Store } from '@stratum/core';
-import { storeShapes } from '@stratum/core/testing';
+import { CollectionEngine, type Store } from '@stratum/core';
+import { storeShapes, testContext, testLimits } from '@stratum/core/testing';
 import { TestOidcProvider } from '@stratum/core/testing/oidc';
 import { assertError, startPlatform, subject, uniqueDomain, usersOf, type Running } from './oidc-harness.js';
 
@@ -17,8 +17,12 @@ for (const shape of storeShapes()) {
       store = await shape.open();
       provider = await TestOidcProvider.start();
       api = await startPlatform(store, provider.env({
-        OIDC_SCOPE: 'read:context:settings', OIDC_CLIENT_ID: 'spa-test', OIDC_JWKS_COOLDOWN_SECONDS: '0', STRATUM_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        OIDC_SCOPE: 'read:context:settings', OIDC_ROLES: 'reader', OIDC_CLIENT_ID: 'spa-test', OIDC_JWKS_COOLDOWN_SECONDS: '0', STRATUM_ADMIN_PASSWORD: ADMIN_PASSWORD,
       }));
+      // The grant behind OIDC_ROLES, written as the platform's own work before any request.
+      const { registry } = api.platform;
+      await new CollectionEngine(store, registry, testLimits()).create(testContext(api.root), registry.get('auth', 'grants'),
+        { subject: 'reader', action: 'read', object: 'context:settings' });
     });
     after(async () => {
       await api?.platform.close();

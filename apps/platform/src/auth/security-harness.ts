@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey, randomBytes, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { after, before } from 'node:test';
-import type { Store } from '@stratum/core';
-import type { StoreShape } from '@stratum/core/testing';
+import { CollectionEngine, type Store } from '@stratum/core';
+import { testContext, testLimits, type StoreShape } from '@stratum/core/testing';
 import type { Platform } from '../app.js';
 import { listenForTest } from '../testing/listen.js';
 
 /** Helpers of the *.security.test.ts suites: a real platform with internal auth, real HTTP, real keys. */
 
 export const ADMIN_PASSWORD = 'security-admin-password-1';
+/** A role granted every action on every collection in the suites' tenants (see `createUser`). */
+export const MEMBER_ROLE = 'member';
 
 export interface Reply {
   status: number;
@@ -92,6 +94,7 @@ export async function startSecure(store: Store, env: Record<string, string> = {}
   });
   const call = (path: string, options?: CallOptions) => request(url, path, options);
   const adminEmail = config.auth.adminEmail;
+  await grantMembers(platform, store, config.auth.rootDomain);
   return {
     platform, store, url, call,
     domain: config.auth.rootDomain,
@@ -104,6 +107,13 @@ export async function startSecure(store: Store, env: Record<string, string> = {}
       return reply.body.data as TokenData;
     },
   };
+}
+
+/** The grant behind MEMBER_ROLE, written as the platform's own work (no sign-in: throttle suites count those). */
+async function grantMembers(platform: Platform, store: Store, tenant: string): Promise<void> {
+  const { registry } = platform;
+  await new CollectionEngine(store, registry, testLimits()).create(testContext(tenant), registry.get('auth', 'grants'),
+    { subject: MEMBER_ROLE, action: 'any', object: 'all' });
 }
 
 /**
@@ -175,8 +185,12 @@ export async function privateKeyOf(store: Store, kid: string): Promise<KeyObject
 // --- setup through the API ------------------------------------------------------------------
 
 /** Creates a user through the root admin's API and returns its id. */
+/**
+ * Creates a user of the root tenant with the role `member`, to which the suite's platform grants
+ * everything: these suites are about tokens and tenants; grants have suites of their own.
+ */
 export async function createUser(h: Secure, admin: string, username: string, password: string): Promise<string> {
-  const reply = await h.call('/identity/users', { token: admin, body: { username, email: `${username}@example.com`, password, status: 'active' } });
+  const reply = await h.call('/identity/users', { token: admin, body: { username, email: `${username}@example.com`, password, status: 'active', subjects: [MEMBER_ROLE] } });
   assert.equal(reply.status, 201, reply.text);
   return reply.body.data.id as string;
 }

@@ -1,8 +1,9 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import {
-  CollectionRegistry, followFeed, parseFeedQuery, readFeed, scopeAllows,
+  CollectionRegistry, DomainError, followFeed, parseFeedQuery, readFeed, scopeAllows,
   type Config, type FeedQuery, type RequestContext, type Store,
 } from '@stratum/core';
+import { ErrorCode } from '@stratum/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { streamEvents } from '../collections/sse.js';
 import { Ctx } from '../http/request-context.decorator.js';
@@ -25,19 +26,27 @@ export class EventsController {
     @Inject(STORE) private readonly store: Store,
   ) {}
 
-  private query(ctx: RequestContext, req: FastifyRequest): FeedQuery {
+  private async query(ctx: RequestContext, req: FastifyRequest): Promise<FeedQuery> {
     const lastEventId = typeof req.headers['last-event-id'] === 'string' ? req.headers['last-event-id'] : undefined;
     const page = parseFeedQuery((req.query ?? {}) as Record<string, unknown>, lastEventId, this.config.limits.bulkItems);
     const scope = ctx.principal.scope;
-    const readable = scope.includes('whole')
-      ? 'all'
-      : this.registry.list().filter((reg) => scopeAllows(scope, 'read', reg.def.service, reg.def.name)).map((reg) => reg.path);
+    const scoped = this.registry.list().filter((reg) => scope.includes('whole') || scopeAllows(scope, 'read', reg.def.service, reg.def.name));
+    if (!ctx.access) return { ...page, readable: scope.includes('whole') ? 'all' : scoped.map((reg) => reg.path) };
+    // Events carry whole documents: a user gets a collection's events only with an unrestricted read grant.
+    const readable: string[] = [];
+    for (const reg of scoped) {
+      const access = await ctx.access.resolve(reg.def.service, reg.def.name, 'read').catch((error: unknown) => {
+        if (error instanceof DomainError && error.code === ErrorCode.FORBIDDEN) return undefined;
+        throw error;
+      });
+      if (access && !access.rows && !access.readable) readable.push(reg.path);
+    }
     return { ...page, readable };
   }
 
   @Get()
   async feed(@Ctx() ctx: RequestContext, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    const query = this.query(ctx, req);
+    const query = await this.query(ctx, req);
     const streaming = (req.query as Record<string, unknown>).stream === 'true' || (req.headers.accept ?? '').includes('text/event-stream');
     if (!streaming) return { items: await readFeed(this.store, ctx.tenant, query) };
     const stop = new AbortController();

@@ -6,5 +6,5 @@ import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 export const Ctx = createParamDecorator((_: unknown, context: ExecutionContext): RequestContext => {
   const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
   if (!request.auth) throw new Error('Ctx used on a route the guard did not authenticate');
-  return { tenant: request.auth.tenant, principal: request.auth.principal, requestId: String(request.id) };
+  return { tenant: request.auth.tenant, principal: request.auth.principal, requestId: String(request.id), access: request.access };
 });

@@ -5,6 +5,9 @@ import { DomainError } from '../errors.js';
 import type { CollectionRegistry } from '../collections/registry.js';
 import { decide, parseAction, PolicyError, VERBS, type Decision, type Policy, type Verb } from './policy.js';
 import type { PolicyIndex } from './policy-index.js';
+import type { SqlExecutor } from '../store/types.js';
+import type { AccessResolver, AccessScope } from './access-scope.js';
+import { resolveZones, type Zone } from './zones.js';
 
 /** Who asks, from where, for `/auth/can` and for the grant gate. */
 export interface AccessCaller {
@@ -59,8 +62,43 @@ export class AccessControl {
     return caller.principal.subjects.map((s) => (s.includes('@') ? s : `${s}@${caller.tenant}`));
   }
 
-  async decide(caller: AccessCaller, verb: Verb, service: string, collection: string, now = new Date()): Promise<Decision> {
-    const { policies } = await this.index.policies(caller.tenant);
+  /**
+   * The grant gate of one request. Users are decided by their subjects' grants; a client or app
+   * acting without a user is authorised by its scope alone, which the tenant's admin set on it.
+   * Zones come from `?zone=`/`x-zone`, else the token's `zone`, else the default.
+   */
+  resolverFor(caller: AccessCaller, requestedZones: Zone[] | undefined): AccessResolver | undefined {
+    if (!caller.principal.uid) return undefined;
+    const decisions = new Map<string, Promise<AccessScope>>();
+    return {
+      resolve: (service, collection, verb, db) => {
+        const key = `${service}:${collection}:${verb}`;
+        let scope = decisions.get(key);
+        if (!scope) {
+          scope = this.scopeFor(caller, requestedZones, service, collection, verb, db);
+          decisions.set(key, scope);
+        }
+        return scope;
+      },
+    };
+  }
+
+  private async scopeFor(caller: AccessCaller, requestedZones: Zone[] | undefined, service: string, collection: string, verb: Verb, db?: SqlExecutor): Promise<AccessScope> {
+    const decision = await this.decide(caller, verb, service, collection, new Date(), db);
+    if (!decision.can) throw new DomainError(ErrorCode.FORBIDDEN, decision.reason);
+    const unscoped = decision.possessions.has('any');
+    const base = { writable: decision.fields, readable: decision.readable, unscoped };
+    if (verb === 'create') return base;
+    if (verb === 'read') {
+      const zones = resolveZones(requestedZones, decision.possessions);
+      return zones ? { ...base, rows: { principal: caller.principal, zones } } : base;
+    }
+    if (unscoped) return base;
+    return { ...base, rows: { principal: caller.principal, possessions: [...decision.possessions], client: caller.principal.cid } };
+  }
+
+  async decide(caller: AccessCaller, verb: Verb, service: string, collection: string, now = new Date(), db?: SqlExecutor): Promise<Decision> {
+    const { policies } = await this.index.policies(caller.tenant, db);
     return decide(policies, { subjects: this.subjectsOf(caller), verb, service, collection, ip: caller.ip, now });
   }
 

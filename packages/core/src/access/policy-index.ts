@@ -46,21 +46,23 @@ export class PolicyIndex {
     });
   }
 
-  policies(tenant: TenantId): Promise<TenantPolicies> {
+  /** `db` is the caller's transaction when it is in one: on PGlite's one connection, another query would wait for it forever. */
+  policies(tenant: TenantId, db: SqlExecutor = this.db): Promise<TenantPolicies> {
     const hit = this.cache.get(tenant);
     if (hit) return hit;
-    const loading = this.load(tenant);
-    if (this.cached) {
+    const loading = this.load(tenant, db);
+    // What a transaction reads may never commit: only loads outside one are kept.
+    if (this.cached && db === this.db) {
       this.cache.set(tenant, loading);
       loading.catch(() => this.cache.delete(tenant));
     }
     return loading;
   }
 
-  private async load(tenant: TenantId): Promise<TenantPolicies> {
+  private async load(tenant: TenantId, db: SqlExecutor): Promise<TenantPolicies> {
     // The tenant's administrators may do everything, as PocketBase's superusers: not a stored grant, so it cannot be lost.
     const out: TenantPolicies = { policies: [compilePolicy({ subject: ADMIN_ROLE, action: 'any', object: 'all' }, tenant, 'builtin:admin')], invalid: [] };
-    const grants = await this.db.query<{ id: string; doc: GrantInput }>(
+    const grants = await db.query<{ id: string; doc: GrantInput }>(
       'SELECT id, doc FROM c_auth_grants WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY id', [tenant]);
     const add = (grant: GrantInput, source: string) => {
       try {
@@ -70,7 +72,7 @@ export class PolicyIndex {
       }
     };
     for (const row of grants.rows) add(row.doc, `grant:${row.id}`);
-    const rbac = await this.db.query<{ value: unknown }>(
+    const rbac = await db.query<{ value: unknown }>(
       `SELECT doc->'value' AS value FROM c_context_configs WHERE tenant_id = $1 AND deleted_at IS NULL AND doc->>'key' = $2 AND NOT (doc ? 'eid')`,
       [tenant, RBAC_KEY]);
     for (const row of rbac.rows) {

@@ -107,7 +107,7 @@ export class RequestAuthenticator {
         uid,
         cid: clientId,
         coworkers: [clientId, ...(client?.coworkers ?? [])],
-        subjects: apt.subjects ?? [],
+        subjects: aptSubjects(found.tenant, apt.subjects, user?.subjects),
         scope: parseScope(apt.scope),
         groups: [found.tenant],
         session: apt.session,
@@ -145,4 +145,14 @@ export function bearerOf(header: string | undefined): string | undefined {
   const match = /^bearer\s+(\S+)\s*$/i.exec(header);
   if (!match) throw unauthorized('Authorization must be "Bearer <token>"');
   return match[1];
+}
+
+/**
+ * An APT acts with its user's roles as they are now, narrowed to the ones it names: a role taken
+ * from the user leaves its APTs too.
+ */
+function aptSubjects(tenant: TenantId, named: string[] | undefined, current: string[] | undefined): string[] {
+  const full = (s: string) => (s.includes('@') ? s : `${s}@${tenant}`);
+  const now = (current ?? []).map(full);
+  return named === undefined ? now : named.map(full).filter((s) => now.includes(s));
 }

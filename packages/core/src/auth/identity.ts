@@ -56,7 +56,7 @@ export async function createIdentity(config: Config, store: Store, registry: Col
   const oidcConfig = config.auth.oidc;
   const externalUsers = new ExternalUsers(store, engine, registry, oidcConfig?.scope ?? []);
   const oidc = oidcConfig
-    ? new OidcAuthenticator(new OidcVerifier(oidcConfig), externalUsers, tenants, { rootDomain: config.auth.rootDomain, scope: oidcConfig.scope })
+    ? new OidcAuthenticator(new OidcVerifier(oidcConfig), externalUsers, tenants, { rootDomain: config.auth.rootDomain, scope: oidcConfig.scope, roles: oidcConfig.roles })
     : undefined;
   return { keys, tokens, sessions, tenants, identities, grants, authenticator, clients, externalUsers, oidc };
 }

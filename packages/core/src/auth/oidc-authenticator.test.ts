@@ -45,7 +45,7 @@ for (const shape of storeShapes()) {
       engine = new CollectionEngine(store, registry, testLimits());
       const users = new ExternalUsers(store, engine, registry, ['read:career']);
       const verifier = new OidcVerifier({ issuer: provider.issuer, audience: provider.audience, jwksUri: provider.jwksUri, jwksCooldownSeconds: 0 });
-      authenticator = new OidcAuthenticator(verifier, users, tenants, { rootDomain: root, scope: ['read:career'] });
+      authenticator = new OidcAuthenticator(verifier, users, tenants, { rootDomain: root, scope: ['read:career'], roles: [] });
     });
     after(async () => {
       await provider.close();

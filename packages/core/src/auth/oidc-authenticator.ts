@@ -9,6 +9,8 @@ import type { TenantDirectory } from './tenants.js';
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 export interface OidcAuthenticatorSettings {
+  /** Roles every OIDC user has (`OIDC_ROLES`), besides the ones on their local user. */
+  roles: string[];
   /** The tenant of a request that names none with `x-domain`. */
   rootDomain: string;
   /** Scope of every OIDC principal (`OIDC_SCOPE`). */
@@ -46,7 +48,7 @@ export class OidcAuthenticator {
         uid: user.id,
         cid,
         coworkers: [cid],
-        subjects: user.subjects.map((s) => (s.includes('@') ? s : `${s}@${tenant}`)),
+        subjects: [...new Set([...user.subjects, ...this.settings.roles])].map((s) => (s.includes('@') ? s : `${s}@${tenant}`)),
         scope: [...this.settings.scope],
         groups: [tenant],
       },

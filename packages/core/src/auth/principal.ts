@@ -13,6 +13,7 @@ export function principalFromClaims(claims: TokenClaims): Principal {
     scope: parseScope(claims.scope),
     groups: [claims.domain],
     session: claims.session,
+    zone: claims.zone,
   };
 }
 

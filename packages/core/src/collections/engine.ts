@@ -11,6 +11,9 @@ import { populate } from './populate.js';
 import type { CollectionRegistry, RegisteredCollection } from './registry.js';
 import { compileSelect, compileWhere, filterWithRef, type Scope } from './select.js';
 import { appendChanges, type Change, type ChangeOp } from '../events/outbox.js';
+import { accessSql, assertQueryReadable, assertWritable, limitReadable, UNRESTRICTED, type AccessScope, type RowAccess } from '../access/access-scope.js';
+import type { Verb } from '../access/policy.js';
+import { SqlParams } from '../query/params.js';
 
 export interface WriteOptions {
   /** Internal fields the platform itself sets (token hashes, refresh state), merged after validation. */
@@ -125,35 +128,45 @@ export class CollectionEngine {
     return result;
   }
 
-  private scope(ctx: RequestContext, includeDeleted = false): Scope {
-    return { tenant: ctx.tenant, includeDeleted };
+  private scope(ctx: RequestContext, includeDeleted = false, access: AccessScope = UNRESTRICTED): Scope {
+    return { tenant: ctx.tenant, includeDeleted, rows: access.rows };
+  }
+
+  /** The grant gate for one operation: 403 without a grant, else the rows and fields it reaches. */
+  private access(ctx: RequestContext, reg: RegisteredCollection, verb: Verb): Promise<AccessScope> {
+    return ctx.access ? ctx.access.resolve(reg.def.service, reg.def.name, verb, this.db(ctx)) : Promise.resolve(UNRESTRICTED);
   }
 
   async count(ctx: RequestContext, reg: RegisteredCollection, options: Pick<ReadOptions, 'filter' | 'ref'>, includeDeleted = false): Promise<number> {
-    const { params, where } = compileWhere(reg, this.scope(ctx, includeDeleted), filterWithRef(options), this.limits);
+    const access = await this.access(ctx, reg, 'read');
+    assertQueryReadable(access, options.filter, []);
+    const { params, where } = compileWhere(reg, this.scope(ctx, includeDeleted, access), filterWithRef(options), this.limits);
     const result = await this.db(ctx).query<{ total: number }>(`SELECT count(*)::int AS total FROM ${quoteIdent(reg.table)} WHERE ${where}`, params.values);
     return result.rows[0].total;
   }
 
   async find(ctx: RequestContext, reg: RegisteredCollection, options: ReadOptions, includeDeleted = false): Promise<Record<string, unknown>[]> {
-    const { sql, params } = compileSelect(reg, this.scope(ctx, includeDeleted), options, this.limits, true);
+    const access = await this.readAccess(ctx, reg, options);
+    const { sql, params } = compileSelect(reg, this.scope(ctx, includeDeleted, access), options, this.limits, true);
     const rows = (await this.db(ctx).query<Row>(sql, params)).rows.map((r) => r.doc);
     if (rows.length === 0 && options.after) await this.requireExists(ctx, reg, options.after, 'after');
-    return this.output(ctx, reg, rows, options);
+    return this.output(ctx, reg, rows, options, access);
   }
 
   /** Streams every matching document in batches; the consumer's pace decides the next fetch. */
   async *cursor(ctx: RequestContext, reg: RegisteredCollection, options: ReadOptions, includeDeleted = false): AsyncIterable<Record<string, unknown>[]> {
-    const { sql, params } = compileSelect(reg, this.scope(ctx, includeDeleted), options, this.limits, false);
+    const access = await this.readAccess(ctx, reg, options);
+    const { sql, params } = compileSelect(reg, this.scope(ctx, includeDeleted, access), options, this.limits, false);
     for await (const batch of this.store.stream<Row>(sql, params, this.limits.cursorBatch)) {
-      yield await this.output(ctx, reg, batch.map((r) => r.doc), options);
+      yield await this.output(ctx, reg, batch.map((r) => r.doc), options, access);
     }
   }
 
   async findById(ctx: RequestContext, reg: RegisteredCollection, id: string, options: ReadByIdOptions = { populate: [] }): Promise<Record<string, unknown>> {
-    const doc = await this.load(this.db(ctx), ctx, reg, id, options.includeDeleted ?? false, false);
+    const access = await this.access(ctx, reg, 'read');
+    const doc = await this.load(this.db(ctx), ctx, reg, id, options.includeDeleted ?? false, false, access.rows);
     if (options.ref !== undefined && doc.ref !== options.ref) throw this.notFound(reg, id);
-    const [out] = await this.output(ctx, reg, [doc], { projection: options.projection, populate: options.populate ?? [] });
+    const [out] = await this.output(ctx, reg, [doc], { projection: options.projection, populate: options.populate ?? [] }, access);
     return out;
   }
 
@@ -184,6 +197,8 @@ export class CollectionEngine {
   }
 
   private async insert(ctx: RequestContext, reg: RegisteredCollection, bodies: Record<string, unknown>[], system: Record<string, unknown> = {}): Promise<Record<string, unknown>[]> {
+    const access = await this.access(ctx, reg, 'create');
+    for (const body of bodies) assertWritable(access, Object.keys(body));
     const stamp = stampOf(ctx.principal);
     const docs = await Promise.all(bodies.map(async (body) => newDocument(newId(stamp.ts), { ...(await hashFields(reg, body)), ...system }, ctx.principal, stamp)));
     const hooks = this.hooks.get(reg.path);
@@ -216,15 +231,18 @@ export class CollectionEngine {
     const internalOnly = options.system !== undefined && body !== null && typeof body === 'object' && Object.keys(body).length === 0;
     const { set, unset } = internalOnly ? { set: {}, unset: [] } : reg.body.patch(body);
     if (!internalOnly) this.hooks.get(reg.path)?.beforeUpdate?.(ctx, { set, unset });
+    const access = await this.access(ctx, reg, 'update');
+    assertWritable(access, [...Object.keys(set), ...unset]);
     const hashed = { ...(await hashFields(reg, set)), ...options.system };
     const after = this.hooks.get(reg.path)?.afterUpdate;
-    return this.modify(ctx, reg, id, options, 'u', (doc, stamp) => patchDocument(doc, hashed, unset, ctx.principal, stamp),
+    return this.modify(ctx, reg, id, { ...options, rows: access.rows }, 'u', (doc, stamp) => patchDocument(doc, hashed, unset, ctx.principal, stamp),
       after ? (txCtx, doc) => after(txCtx, [doc]) : undefined);
   }
 
   async deleteById(ctx: RequestContext, reg: RegisteredCollection, id: string, options: WriteOptions = {}): Promise<Record<string, unknown>> {
     const hooks = this.hooks.get(reg.path);
-    return this.modify(ctx, reg, id, options, 'd', (doc, stamp) => {
+    const { rows } = await this.access(ctx, reg, 'delete');
+    return this.modify(ctx, reg, id, { ...options, rows }, 'd', (doc, stamp) => {
       if (doc.deleted_at) throw new DomainError(ErrorCode.CONFLICT, `${reg.path} ${id} is already deleted`);
       return lifecycle(doc, 'deleted', stamp);
     }, hooks?.afterDelete ? (txCtx, doc) => hooks.afterDelete!(txCtx, doc, false) : undefined);
@@ -232,15 +250,17 @@ export class CollectionEngine {
 
   async restoreById(ctx: RequestContext, reg: RegisteredCollection, id: string, options: WriteOptions = {}): Promise<Record<string, unknown>> {
     const hooks = this.hooks.get(reg.path);
-    return this.modify(ctx, reg, id, { ...options, includeDeleted: true }, 'r', (doc, stamp) => {
+    const { rows } = await this.access(ctx, reg, 'update');
+    return this.modify(ctx, reg, id, { ...options, includeDeleted: true, rows }, 'r', (doc, stamp) => {
       if (!doc.deleted_at) throw new DomainError(ErrorCode.CONFLICT, `${reg.path} ${id} is not deleted`);
       return lifecycle(doc, 'restored', stamp);
     }, hooks?.beforeRestore ? (txCtx, doc) => hooks.beforeRestore!(txCtx, doc) : undefined);
   }
 
   async destroyById(ctx: RequestContext, reg: RegisteredCollection, id: string, options: WriteOptions = {}): Promise<Record<string, unknown>> {
+    const { rows } = await this.access(ctx, reg, 'delete');
     return this.write(ctx, async (db, txCtx) => {
-      const doc = await this.load(db, ctx, reg, id, true, true);
+      const doc = await this.load(db, ctx, reg, id, true, true, rows);
       this.checkVersion(reg, doc, options);
       await db.query(`DELETE FROM ${quoteIdent(reg.table)} WHERE tenant_id = $1 AND id = $2`, [ctx.tenant, id]);
       // Destroying is a write too: its version follows the last one, so receivers see it as newer.
@@ -254,10 +274,13 @@ export class CollectionEngine {
   async updateBulk(ctx: RequestContext, reg: RegisteredCollection, filter: Filter, body: unknown): Promise<number> {
     const { set, unset } = reg.body.patch(body);
     this.hooks.get(reg.path)?.beforeUpdate?.(ctx, { set, unset });
+    const access = await this.access(ctx, reg, 'update');
+    assertWritable(access, [...Object.keys(set), ...unset]);
+    assertQueryReadable(access, filter, []);
     const hashed = await hashFields(reg, set);
     const stamp = stampOf(ctx.principal);
     if (hashed.clients) hashed.clients = [...new Set([...(hashed.clients as string[]), ctx.principal.cid, ...ctx.principal.coworkers])];
-    const { params, where } = compileWhere(reg, this.scope(ctx), filter, this.limits);
+    const { params, where } = compileWhere(reg, this.scope(ctx, false, access), filter, this.limits);
     const stamps = params.add(JSON.stringify({ updated_at: stamp.at, updated_by: stamp.by, updated_in: stamp.in, timestamp: stamp.ts }));
     const assignments = [
       `doc = ((doc || ${params.add(JSON.stringify(hashed))}::jsonb) - ${params.add(unset)}::text[]) || ${stamps}::jsonb || jsonb_build_object('version', version + 1)`,
@@ -281,10 +304,10 @@ export class CollectionEngine {
     });
   }
 
-  private async modify(ctx: RequestContext, reg: RegisteredCollection, id: string, options: WriteOptions, op: ChangeOp,
+  private async modify(ctx: RequestContext, reg: RegisteredCollection, id: string, options: WriteOptions & { rows?: RowAccess }, op: ChangeOp,
     change: (doc: Doc, stamp: ReturnType<typeof stampOf>) => Doc, hook?: (ctx: RequestContext, doc: Doc) => Promise<void>): Promise<Record<string, unknown>> {
     return this.write(ctx, async (db, txCtx) => {
-      const doc = await this.load(db, ctx, reg, id, options.includeDeleted ?? false, true);
+      const doc = await this.load(db, ctx, reg, id, options.includeDeleted ?? false, true, options.rows);
       this.checkVersion(reg, doc, options);
       const next = change(doc, stampOf(ctx.principal));
       await hook?.(txCtx, next);
@@ -304,11 +327,16 @@ export class CollectionEngine {
     }
   }
 
-  private async load(db: SqlExecutor, ctx: RequestContext, reg: RegisteredCollection, id: string, includeDeleted: boolean, lock: boolean): Promise<Doc> {
+  /** One document by id, within the rows the caller's grants reach: outside them it does not exist. */
+  private async load(db: SqlExecutor, ctx: RequestContext, reg: RegisteredCollection, id: string, includeDeleted: boolean, lock: boolean, rows?: RowAccess): Promise<Doc> {
     const live = includeDeleted ? '' : ' AND deleted_at IS NULL';
+    const params = new SqlParams();
+    params.add(ctx.tenant);
+    params.add(id);
+    const access = rows ? ` AND ${accessSql(rows, params)}` : '';
     const result = await db.query<Row>(
-      `SELECT doc FROM ${quoteIdent(reg.table)} WHERE tenant_id = $1 AND id = $2${live}${lock ? ' FOR UPDATE' : ''}`,
-      [ctx.tenant, id],
+      `SELECT doc FROM ${quoteIdent(reg.table)} WHERE tenant_id = $1 AND id = $2${live}${access}${lock ? ' FOR UPDATE' : ''}`,
+      params.values,
     );
     if (result.rows.length === 0) throw this.notFound(reg, id);
     return result.rows[0].doc;
@@ -323,8 +351,15 @@ export class CollectionEngine {
     return new DomainError(ErrorCode.NOT_FOUND, `${reg.path} ${id} was not found`);
   }
 
-  private async output(ctx: RequestContext, reg: RegisteredCollection, docs: Doc[], options: Pick<ReadOptions, 'projection' | 'populate'>): Promise<Record<string, unknown>[]> {
-    const shaped = docs.map((doc) => present(reg, doc, options.projection));
+  /** A read's access, with its filter and sort checked against the readable fields. */
+  private async readAccess(ctx: RequestContext, reg: RegisteredCollection, options: ReadOptions): Promise<AccessScope> {
+    const access = await this.access(ctx, reg, 'read');
+    assertQueryReadable(access, filterWithRef(options), Object.keys(options.sort));
+    return access;
+  }
+
+  private async output(ctx: RequestContext, reg: RegisteredCollection, docs: Doc[], options: Pick<ReadOptions, 'projection' | 'populate'>, access: AccessScope): Promise<Record<string, unknown>[]> {
+    const shaped = docs.map((doc) => limitReadable(access, present(reg, doc, options.projection)));
     if (options.populate.length === 0) return shaped;
     return populate(this.db(ctx), this.registry, ctx, reg, shaped, options.populate);
   }

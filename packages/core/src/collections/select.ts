@@ -8,6 +8,7 @@ import type { ReadOptions } from '../query/read-options.js';
 import { compileSort } from '../query/sort.js';
 import { fieldExpression, quoteIdent } from './ddl.js';
 import type { RegisteredCollection } from './registry.js';
+import { accessSql, type RowAccess } from '../access/access-scope.js';
 
 const FILTER_COLUMNS: Record<string, { sql: string; type: 'string' | 'number' }> = {
   id: { sql: '"id"', type: 'string' },
@@ -36,6 +37,8 @@ function resolver(reg: RegisteredCollection, columns: typeof FILTER_COLUMNS): Fi
 export interface Scope {
   tenant: TenantId;
   includeDeleted: boolean;
+  /** The rows the caller's grants reach (zones, possessions, client), merged into the WHERE. */
+  rows?: RowAccess;
 }
 
 export interface CompiledWhere {
@@ -63,7 +66,8 @@ export function compileWhere(reg: RegisteredCollection, scope: Scope, filter: Fi
   const tenant = params.add(scope.tenant);
   const compiled = new FilterCompiler(params, limits, resolver(reg, FILTER_COLUMNS)).compile(filter);
   const live = scope.includeDeleted ? '' : ' AND deleted_at IS NULL';
-  return { params, where: `tenant_id = ${tenant}${live} AND ${compiled}` };
+  const access = scope.rows ? ` AND ${accessSql(scope.rows, params)}` : '';
+  return { params, where: `tenant_id = ${tenant}${live}${access} AND ${compiled}` };
 }
 
 /** `?ref=` is a plain equality on the document's `ref`, added to the caller's filter. */
