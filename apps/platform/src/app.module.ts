@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { AccessControl, CollectionEngine, CollectionRegistry, TenantDirectory, WebhookAdmin, type Config, type Identity, type Store } from '@stratum/core';
+import { AccessControl, CollectionEngine, CollectionRegistry, TenantDirectory, WebhookAdmin, type Config, type RateLimiter, type Identity, type Store } from '@stratum/core';
 import { AuthGuard } from './auth/auth.guard.js';
 import type { Authenticator } from './auth/authenticator.js';
 import { CollectionsController } from './collections/collections.controller.js';
@@ -9,7 +9,7 @@ import { Metrics } from './http/metrics.js';
 import { Lifecycle } from './lifecycle.js';
 import { DocsController } from './ops/docs.controller.js';
 import { OpsController } from './ops/ops.controller.js';
-import { AUTHENTICATOR, CONFIG, IDENTITY, STORE } from './tokens.js';
+import { AUTHENTICATOR, CONFIG, IDENTITY, RATE_LIMITER, STORE } from './tokens.js';
 import { AuthController } from './auth/auth.controller.js';
 import { CanController } from './auth/can.controller.js';
 import { EventsController } from './events/events.controller.js';
@@ -29,6 +29,7 @@ export interface PlatformDeps {
   lifecycle: Lifecycle;
   webhooks: WebhookAdmin;
   access: AccessControl;
+  limiter: RateLimiter;
 }
 
 /** Wiring only: the domain objects are built outside Nest and handed in as values. */
@@ -51,6 +52,7 @@ export class PlatformModule {
         { provide: Lifecycle, useValue: deps.lifecycle },
         { provide: WebhookAdmin, useValue: deps.webhooks },
         { provide: AccessControl, useValue: deps.access },
+        { provide: RATE_LIMITER, useValue: deps.limiter },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],

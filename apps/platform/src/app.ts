@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
-  AccessControl, assertGrant, bootstrapRoot, BUILTIN_COLLECTIONS, mergeHooks, PolicyIndex, CollectionEngine, CollectionRegistry, cqrsConfigHooks, createIdentity, EventDispatcher, openBus, openStore,
+  AccessControl, assertGrant, bootstrapRoot, BUILTIN_COLLECTIONS, mergeHooks, openRateLimiter, PolicyIndex, CollectionEngine, CollectionRegistry, cqrsConfigHooks, createIdentity, EventDispatcher, openBus, openStore,
   WebhookAdmin, type BootstrapResult, type Bus, type Config, type Identity, type Store,
 } from '@stratum/core';
 import type { FastifyInstance } from 'fastify';
@@ -52,13 +52,14 @@ export async function createPlatform(config: Config, extra: { store?: Store; reg
   const webhooks = new WebhookAdmin(store, config.events.secretOverlapSeconds);
   const dispatcher = config.role === 'api' ? undefined : new EventDispatcher(store, bus, config.events, dispatcherLog(config));
   if (dispatcher) engine.onCommitted(() => dispatcher.nudge());
+  const limiter = await openRateLimiter(config.redisUrl);
   const metrics = new Metrics(store);
   metrics.watchEvents(store, dispatcher?.stats);
   const lifecycle = new Lifecycle();
   const adapter = new FastifyAdapter(fastifyOptions(config));
   installHttpEdges(adapter.getInstance() as unknown as FastifyInstance, metrics);
   const app = await NestFactory.create<NestFastifyApplication>(
-    PlatformModule.with({ config, store, registry, engine, authenticator: createAuthenticator(config, identity.authenticator, identity.oidc), identity, metrics, lifecycle, webhooks, access }),
+    PlatformModule.with({ config, store, registry, engine, authenticator: createAuthenticator(config, identity.authenticator, identity.oidc), identity, metrics, lifecycle, webhooks, access, limiter }),
     adapter,
     { logger: config.logLevel === 'silent' ? false : ['error', 'warn'], bodyParser: true },
   );
@@ -80,6 +81,7 @@ export async function createPlatform(config: Config, extra: { store?: Store; reg
         await lifecycle.drain(2000);
         await app.close();
         await dispatcher?.stop();
+        await limiter.close();
         await bus.close();
         if (!extra.store) await store.close();
       })();

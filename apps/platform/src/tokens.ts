@@ -3,3 +3,4 @@ export const CONFIG = Symbol('CONFIG');
 export const STORE = Symbol('STORE');
 export const AUTHENTICATOR = Symbol('AUTHENTICATOR');
 export const IDENTITY = Symbol('IDENTITY');
+export const RATE_LIMITER = Symbol('RATE_LIMITER');

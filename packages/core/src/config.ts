@@ -18,6 +18,8 @@ export interface Limits {
   cursorBatch: number;
   /** Sign-in attempts per minute per IP and per username. */
   loginAttempts: number;
+  /** Requests per second per principal on one collection (DESIGN 6.5); 0 turns the limit off. */
+  collectionRatePerSecond: number;
 }
 
 export interface AuthConfig {
@@ -177,6 +179,7 @@ export function loadConfig(env: Env): Config {
       sortKeys: 8,
       cursorBatch: int(env, 'CURSOR_BATCH', 100, 1, 10000),
       loginAttempts: int(env, 'LOGIN_ATTEMPTS_PER_MINUTE', 10, 1, 100000),
+      collectionRatePerSecond: int(env, 'RATE_LIMIT_PER_SECOND', 100, 0, 1_000_000),
     },
   };
 }

@@ -60,3 +60,4 @@ export * from './access/policy-index.js';
 export * from './access/zones.js';
 export * from './access/access-control.js';
 export * from './access/access-scope.js';
+export * from './limits/rate-limiter.js';

@@ -1,12 +1,13 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ErrorCode } from '@stratum/contracts';
-import { AccessControl, DomainError, parseZones, scopeAllows, TenantDirectory, type AccessResolver, type Zone } from '@stratum/core';
+import { AccessControl, actorOf, DomainError, parseZones, scopeAllows, TenantDirectory, type AccessResolver, type Config, type RateLimiter, type Zone } from '@stratum/core';
+import type { FastifyReply } from 'fastify';
 import type { FastifyRequest } from 'fastify';
 import { IS_PUBLIC } from './public.decorator.js';
 import { SCOPE_LEVEL, type ScopeRequirement } from './scope.decorator.js';
 import { credentialsOf, type Authenticated, type Authenticator } from './authenticator.js';
-import { AUTHENTICATOR } from '../tokens.js';
+import { AUTHENTICATOR, CONFIG, RATE_LIMITER } from '../tokens.js';
 
 export type AuthenticatedRequest = FastifyRequest & { auth?: Authenticated; access?: AccessResolver };
 
@@ -21,7 +22,25 @@ export class AuthGuard implements CanActivate {
     @Inject(AUTHENTICATOR) private readonly authenticator: Authenticator,
     private readonly tenants: TenantDirectory,
     private readonly accessControl: AccessControl,
+    @Inject(RATE_LIMITER) private readonly limiter: RateLimiter,
+    @Inject(CONFIG) private readonly config: Config,
   ) {}
+
+  /**
+   * Per principal and collection, a fixed window of one second (DESIGN 6.5). Every answer says
+   * where the caller stands (RateLimit-*); over the limit it is a 429 with Retry-After.
+   */
+  private async rateLimit(request: AuthenticatedRequest, reply: FastifyReply, service: string, collection: string): Promise<void> {
+    const limit = this.config.limits.collectionRatePerSecond;
+    if (limit === 0 || !request.auth) return;
+    const key = `${request.auth.tenant}:${actorOf(request.auth.principal)}:${service}/${collection}`;
+    const result = await this.limiter.hit(key, limit, 1000);
+    const reset = String(Math.max(1, Math.ceil(result.resetMs / 1000)));
+    reply.header('ratelimit-limit', String(limit)).header('ratelimit-remaining', String(result.remaining)).header('ratelimit-reset', reset);
+    if (!result.allowed) {
+      throw new DomainError(ErrorCode.RATE_LIMITED, `more than ${limit} requests per second on ${service}/${collection}`, undefined, { 'retry-after': reset });
+    }
+  }
 
   /** `?zone=`, then `x-zone`, then the token's `zone`; none: the grants' default. */
   private zonesOf(request: AuthenticatedRequest): Zone[] | undefined {
@@ -40,9 +59,10 @@ export class AuthGuard implements CanActivate {
     if (!auth) throw new DomainError(ErrorCode.UNAUTHORIZED, 'Unauthorized');
     request.auth = await this.applyHeaders(request, auth);
     request.access = this.accessControl.resolverFor({ tenant: auth.tenant, principal: request.auth.principal, ip: request.ip }, this.zonesOf(request));
+    const params = request.params as { service?: string; collection?: string };
+    if (params.service && params.collection) await this.rateLimit(request, context.switchToHttp().getResponse<FastifyReply>(), params.service, params.collection);
     const required = this.reflector.getAllAndOverride<ScopeRequirement | undefined>(SCOPE_LEVEL, [context.getHandler(), context.getClass()]);
     if (required) {
-      const params = request.params as { service?: string; collection?: string };
       const service = required.service ?? params.service ?? '';
       const collection = required.collection ?? params.collection ?? '';
       if (!scopeAllows(request.auth.principal.scope, required.level, service, collection)) {

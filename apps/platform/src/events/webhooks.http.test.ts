@@ -133,7 +133,10 @@ for (const shape of storeShapes()) {
       assert.notEqual(rotated.body.data.secret, old);
       assert.ok(rotated.body.data.previous_expires_at);
       receiver.secrets = [rotated.body.data.secret];
-      const again = await h.call(`/events/webhooks/${h.rootClientId}/deliveries/${first.id}/redeliver`, { token: admin, body: {} });
+      const path = `/events/webhooks/${h.rootClientId}/deliveries/${first.id}`;
+      // The receiver has answered; the dispatcher records the attempt in its next round.
+      for (let i = 0; i < 100 && (await h.call(path, { token: admin })).body.data.status !== 'delivered'; i++) await new Promise((r) => setTimeout(r, 20));
+      const again = await h.call(`${path}/redeliver`, { token: admin, body: {} });
       assert.equal(again.status, 200, again.text);
       const copies = await receiver.until((list) => list.filter((r) => r.id === first.id).length >= 2);
       const second = copies.filter((r) => r.id === first.id)[1];

@@ -143,8 +143,11 @@ export class WebhookAdmin {
        WHERE tenant_id = $1 AND client_id = $2 AND event_id = $3 AND status <> 'delivering'`,
       [ctx.tenant, client, eventId],
     );
-    if (result.rowCount === 0) await this.delivery(ctx, client, eventId);
-    return this.delivery(ctx, client, eventId);
+    const current = await this.delivery(ctx, client, eventId);
+    if (result.rowCount === 0) {
+      throw new DomainError(ErrorCode.CONFLICT, `event ${eventId} is being sent to client ${client} right now; redeliver it once the attempt is recorded`);
+    }
+    return current;
   }
 
   /**
