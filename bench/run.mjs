@@ -219,7 +219,7 @@ function finish(options, { rows, notes, load, postgresVersion, started }) {
   log(`results written to ${path}; total ${seconds(started)}`);
   if (profileDir) log(`CPU profiles (one per server) in ${profileDir}`);
   if (invalid.length > 0) {
-    console.error(`bench: ${invalid.length} invalid run(s): a W1a or W5 request did not answer 2xx, or no W4 webhook arrived (see above)`);
+    console.error(`bench: ${invalid.length} invalid run(s): a request did not answer 2xx, or no W4 webhook arrived (see above)`);
     process.exitCode = 1;
   }
 }

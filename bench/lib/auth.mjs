@@ -79,7 +79,7 @@ export async function refreshChains(baseUrl, connections) {
   return { options: { setupClient }, failure: () => chains.find((c) => c.failure)?.failure ?? null };
 }
 
-/** Why a W1a or W5 run does not count (an answer other than 2xx, an error, a broken chain), or null. */
+/** Why a run does not count (an answer other than 2xx, an error, a broken W5 chain), or null. */
 export function invalidReason(result, failure) {
   const problems = [];
   const codes = Object.entries(result.statusCodeStats ?? {}).filter(([code]) => !code.startsWith('2'));

@@ -3,6 +3,7 @@
 // how fast events arrive, how far delivery falls behind the creates (lag), how long the backlog
 // takes to drain once the load stops, and the delivery latency (arrival minus the event's ts_ms).
 import { createServer } from 'node:http';
+import { invalidReason } from './auth.mjs';
 import { cannon, createRequests, summary } from './workloads.mjs';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -167,14 +168,21 @@ function webhookFigures(receiver, counts, samples, drained, { duration, drain })
   };
 }
 
-/** Warm-up: creates with the webhook on, then waits for them to drain so the measured run starts even. */
+/**
+ * Warm-up: creates with the webhook on, then waits for them to drain so the measured run starts
+ * even. Returns why its answers make the run invalid, if they do, and the backlog it left.
+ */
 async function warmUp(baseUrl, receiver, client, { prefix, warmup, connections, drain }) {
-  if (!(warmup > 0)) return null;
+  if (!(warmup > 0)) return {};
   const counts = { created: 0 };
   receiver.phase(`${prefix}warm-`);
-  await createLoad(baseUrl, `${prefix}warm-`, client, warmup, connections, counts);
+  const result = await createLoad(baseUrl, `${prefix}warm-`, client, warmup, connections, counts);
   const drained = await waitDrained(baseUrl, client, receiver, () => counts.created, drain * 1000);
-  return drained ? null : `the warm-up's ${counts.created - receiver.delivered} events had not drained after ${drain} s`;
+  const invalid = invalidReason(result, null);
+  return {
+    invalid: invalid && `warm-up: ${invalid}`,
+    backlog: drained ? null : `the warm-up's ${counts.created - receiver.delivered} events had not drained after ${drain} s`,
+  };
 }
 
 /** The measured phase: load, then drain, sampling lag every second throughout. */
@@ -198,10 +206,10 @@ export async function runWebhookWorkload(baseUrl, options) {
   const receiver = await startReceiver();
   const { client, configId } = await register(baseUrl, receiver.url);
   try {
-    const backlog = await warmUp(baseUrl, receiver, client, options);
+    const warm = await warmUp(baseUrl, receiver, client, options);
     const { result, webhook } = await measured(baseUrl, receiver, client, options);
-    const invalid = webhook.delivered === 0 ? { invalid: 'no webhook delivery arrived' } : {};
-    return { ...summary(result), webhook: { ...webhook, warmupBacklog: backlog }, ...invalid };
+    const problems = [warm.invalid, invalidReason(result, null), webhook.delivered === 0 ? 'no webhook delivery arrived' : null].filter(Boolean);
+    return { ...summary(result), webhook: { ...webhook, warmupBacklog: warm.backlog ?? null }, ...(problems.length > 0 ? { invalid: problems.join('; ') } : {}) };
   } finally {
     await call(baseUrl, 'DELETE', `/context/configs/${configId}`);
     await receiver.stop();

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
-  AccessControl, assertGrant, bootstrapRoot, BUILTIN_COLLECTIONS, mergeHooks, openRateLimiter, PolicyIndex, CollectionEngine, CollectionRegistry, cqrsConfigHooks, createIdentity, EventDispatcher, openBus, openStore,
+  AccessControl, assertGrant, bootstrapRoot, BUILTIN_COLLECTIONS, mergeHooks, openRateLimiter, PolicyIndex, TenantSchemas, CollectionEngine, CollectionRegistry, cqrsConfigHooks, createIdentity, EventDispatcher, openBus, openStore,
   WebhookAdmin, type BootstrapResult, type Bus, type Config, type Identity, type Store,
 } from '@stratum/core';
 import type { FastifyInstance } from 'fastify';
@@ -48,7 +48,9 @@ export async function createPlatform(config: Config, extra: { store?: Store; reg
   const policies = new PolicyIndex(store, bus, store.kind === 'embedded' || bus.kind === 'nats');
   const access = new AccessControl(policies, registry);
   engine.setHooks('auth/grants', policies.hooks(assertGrant));
-  engine.setHooks('context/configs', mergeHooks(cqrsConfigHooks(registry), policies.hooks()));
+  const schemas = new TenantSchemas(store, registry, bus, store.kind === 'embedded' || bus.kind === 'nats');
+  engine.useTenantSchemas(schemas);
+  engine.setHooks('context/configs', mergeHooks(cqrsConfigHooks(registry), policies.hooks(), schemas.hooks()));
   const webhooks = new WebhookAdmin(store, config.events.secretOverlapSeconds);
   const dispatcher = config.role === 'api' ? undefined : new EventDispatcher(store, bus, config.events, dispatcherLog(config));
   if (dispatcher) engine.onCommitted(() => dispatcher.nudge());

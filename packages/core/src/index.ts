@@ -61,3 +61,4 @@ export * from './access/zones.js';
 export * from './access/access-control.js';
 export * from './access/access-scope.js';
 export * from './limits/rate-limiter.js';
+export * from './collections/tenant-schemas.js';

@@ -14,6 +14,7 @@ import { appendChanges, type Change, type ChangeOp } from '../events/outbox.js';
 import { accessSql, assertQueryReadable, assertWritable, limitReadable, UNRESTRICTED, type AccessScope, type RowAccess } from '../access/access-scope.js';
 import type { Verb } from '../access/policy.js';
 import { SqlParams } from '../query/params.js';
+import type { TenantSchemas } from './tenant-schemas.js';
 
 export interface WriteOptions {
   /** Internal fields the platform itself sets (token hashes, refresh state), merged after validation. */
@@ -101,6 +102,17 @@ export class CollectionEngine {
   /** Appends change events for a write made outside the engine (a session revocation), in its transaction. */
   async recordChanges(db: SqlExecutor, tenant: TenantId, reg: RegisteredCollection, changes: Change[]): Promise<void> {
     if (this.events) await appendChanges(db, tenant, reg, changes);
+  }
+
+  private schemas?: TenantSchemas;
+
+  /** Per-tenant JSON Schemas from `context/configs`, checked on every write inside its transaction. */
+  useTenantSchemas(schemas: TenantSchemas): void {
+    this.schemas = schemas;
+  }
+
+  private checkSchemas(db: SqlExecutor, ctx: RequestContext, reg: RegisteredCollection, docs: Record<string, unknown>[]): Promise<void> {
+    return this.schemas ? this.schemas.check(db, ctx.tenant, reg.path, docs) : Promise.resolve();
   }
 
   setHooks(path: string, hooks: CollectionHooks): void {
@@ -203,6 +215,7 @@ export class CollectionEngine {
     const docs = await Promise.all(bodies.map(async (body) => newDocument(newId(stamp.ts), { ...(await hashFields(reg, body)), ...system }, ctx.principal, stamp)));
     const hooks = this.hooks.get(reg.path);
     const revealed = await this.write(ctx, async (db, txCtx) => {
+      await this.checkSchemas(db, ctx, reg, docs);
       const values: unknown[] = [];
       const rows = docs.map((doc) => {
         const base = values.length;
@@ -298,6 +311,8 @@ export class CollectionEngine {
       WHERE t.tenant_id = $1 AND t.id = o.id RETURNING o.before, t.doc`;
     return this.write(ctx, async (db, txCtx) => {
       const result = await db.query<{ before: Doc; doc: Doc }>(sql, params.values).catch((error) => translate(error, reg));
+      // Checked as written: a document that fails rolls the whole bulk update back.
+      await this.checkSchemas(db, ctx, reg, result.rows.map((r) => r.doc));
       await this.changed(db, ctx, reg, result.rows.map((r) => ({ op: 'u', before: r.before, after: r.doc })));
       await after?.(txCtx, result.rows.map((r) => r.doc));
       return result.rowCount;
@@ -310,6 +325,7 @@ export class CollectionEngine {
       const doc = await this.load(db, ctx, reg, id, options.includeDeleted ?? false, true, options.rows);
       this.checkVersion(reg, doc, options);
       const next = change(doc, stampOf(ctx.principal));
+      if (op === 'u') await this.checkSchemas(db, ctx, reg, [next]);
       await hook?.(txCtx, next);
       await db.query(
         `UPDATE ${quoteIdent(reg.table)} SET ref = $3, owner = $4, shares = $5, groups = $6, clients = $7, deleted_at = $8, version = $9, doc = $10 WHERE tenant_id = $1 AND id = $2`,

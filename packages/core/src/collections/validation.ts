@@ -32,7 +32,7 @@ export interface BodyValidator {
   patch(body: unknown): { set: Record<string, unknown>; unset: string[] };
 }
 
-function details(errors: ErrorObject[] | null | undefined): ErrorDetail[] {
+export function errorDetails(errors: ErrorObject[] | null | undefined): ErrorDetail[] {
   return (errors ?? []).map((e) => ({
     path: e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : String(e.params?.missingProperty ?? ''),
     message: e.message ?? 'is invalid',
@@ -80,7 +80,7 @@ export function createBodyValidator(ajv: Ajv, def: CollectionDefinition): BodyVa
   }
 
   function validate(fn: ValidateFunction, body: Record<string, unknown>): void {
-    if (!fn(body)) throw new DomainError(ErrorCode.VALIDATION_FAILED, `The body does not match the schema of ${path}`, details(fn.errors));
+    if (!fn(body)) throw new DomainError(ErrorCode.VALIDATION_FAILED, `The body does not match the schema of ${path}`, errorDetails(fn.errors));
   }
 
   return {
