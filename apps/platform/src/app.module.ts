@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { AccessControl, CollectionEngine, CollectionRegistry, TenantDirectory, WebhookAdmin, type Config, type RateLimiter, type Identity, type Store } from '@stratum/core';
+import { AccessControl, CollectionEngine, CollectionRegistry, TenantDirectory, TenantResolver, WebhookAdmin, type Config, type RateLimiter, type Identity, type Store } from '@stratum/core';
 import { AuthGuard } from './auth/auth.guard.js';
 import type { Authenticator } from './auth/authenticator.js';
 import { CollectionsController } from './collections/collections.controller.js';
@@ -30,6 +30,7 @@ export interface PlatformDeps {
   webhooks: WebhookAdmin;
   access: AccessControl;
   limiter: RateLimiter;
+  resolver: TenantResolver;
 }
 
 /** Wiring only: the domain objects are built outside Nest and handed in as values. */
@@ -53,6 +54,7 @@ export class PlatformModule {
         { provide: WebhookAdmin, useValue: deps.webhooks },
         { provide: AccessControl, useValue: deps.access },
         { provide: RATE_LIMITER, useValue: deps.limiter },
+        { provide: TenantResolver, useValue: deps.resolver },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
-  AccessControl, assertGrant, bootstrapRoot, BUILTIN_COLLECTIONS, mergeHooks, openRateLimiter, PolicyIndex, TenantSchemas, CollectionEngine, CollectionRegistry, cqrsConfigHooks, createIdentity, EventDispatcher, openBus, openStore,
+  AccessControl, assertGrant, bootstrapRoot, BUILTIN_COLLECTIONS, mergeHooks, openRateLimiter, PolicyIndex, TenantResolver, TenantSchemas, CollectionEngine, CollectionRegistry, cqrsConfigHooks, createIdentity, EventDispatcher, openBus, openStore,
   WebhookAdmin, type BootstrapResult, type Bus, type Config, type Identity, type Store,
 } from '@stratum/core';
 import type { FastifyInstance } from 'fastify';
@@ -45,6 +45,10 @@ export async function createPlatform(config: Config, extra: { store?: Store; reg
   const bus = await openBus(config.natsUrl);
   const identity = await createIdentity(config, store, registry, engine, bus);
   const bootstrap = await bootstrapRoot(config.auth, identity.tenants, engine, registry);
+  const fixed = config.tenantResolution.fixedTenant;
+  if (fixed && !(await identity.tenants.resolve(fixed))) {
+    throw new Error(`APP_TENANT_ID ${fixed} is not a tenant: create it with \`npm run stratum -- tenant create ${fixed}\` or set it to STRATUM_ROOT_DOMAIN`);
+  }
   const policies = new PolicyIndex(store, bus, store.kind === 'embedded' || bus.kind === 'nats');
   const access = new AccessControl(policies, registry);
   engine.setHooks('auth/grants', policies.hooks(assertGrant));
@@ -61,7 +65,7 @@ export async function createPlatform(config: Config, extra: { store?: Store; reg
   const adapter = new FastifyAdapter(fastifyOptions(config));
   installHttpEdges(adapter.getInstance() as unknown as FastifyInstance, metrics);
   const app = await NestFactory.create<NestFastifyApplication>(
-    PlatformModule.with({ config, store, registry, engine, authenticator: createAuthenticator(config, identity.authenticator, identity.oidc), identity, metrics, lifecycle, webhooks, access, limiter }),
+    PlatformModule.with({ config, store, registry, engine, authenticator: createAuthenticator(config, identity.authenticator, identity.oidc), identity, metrics, lifecycle, webhooks, access, limiter, resolver: new TenantResolver(config.tenantResolution, identity.tenants, config.auth.rootDomain) }),
     adapter,
     { logger: config.logLevel === 'silent' ? false : ['error', 'warn'], bodyParser: true },
   );

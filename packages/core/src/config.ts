@@ -80,11 +80,20 @@ export interface EventsConfig {
 
 export type Role = 'all' | 'api' | 'worker';
 
+/** How a request's tenant is found before authentication (seed 004). */
+export interface TenantResolutionConfig {
+  /** `token`: the credentials' tenant; `header`: `x-domain`; `subdomain`: `<tenant>.BASE_DOMAIN`; `fixed`: APP_TENANT_ID. */
+  mode: 'token' | 'header' | 'subdomain' | 'fixed';
+  baseDomain?: string;
+  fixedTenant?: string;
+}
+
 export interface Config {
   port: number;
   /** `all` (embedded default) serves the API and runs the dispatcher; `api` and `worker` split them. */
   role: Role;
   events: EventsConfig;
+  tenantResolution: TenantResolutionConfig;
   host: string;
   dataDir: string;
   /** `memory://` keeps the embedded database in memory (tests). */
@@ -156,6 +165,7 @@ export function loadConfig(env: Env): Config {
     port,
     role: oneOf(env, 'STRATUM_ROLE', ['all', 'api', 'worker'] as const, 'all'),
     events: eventsConfig(env),
+    tenantResolution: tenantResolution(env),
     host: env.HOST || '0.0.0.0',
     dataDir,
     embeddedDataDir: env.STRATUM_DATA_DIR === 'memory://' ? 'memory://' : resolve(dataDir, 'pgdata'),
@@ -182,6 +192,18 @@ export function loadConfig(env: Env): Config {
       collectionRatePerSecond: int(env, 'RATE_LIMIT_PER_SECOND', 100, 0, 1_000_000),
     },
   };
+}
+
+function tenantResolution(env: Env): TenantResolutionConfig {
+  const mode = oneOf(env, 'TENANT_RESOLUTION_MODE', ['token', 'header', 'subdomain', 'fixed'] as const, 'token');
+  const domain = (name: string) => {
+    const value = (env[name] ?? '').toLowerCase();
+    if (!DOMAIN.test(value)) throw new ConfigError(`TENANT_RESOLUTION_MODE=${mode} needs ${name}, a domain name; got ${JSON.stringify(env[name] ?? '')}`);
+    return value;
+  };
+  if (mode === 'subdomain') return { mode, baseDomain: domain('BASE_DOMAIN') };
+  if (mode === 'fixed') return { mode, fixedTenant: domain('APP_TENANT_ID') };
+  return { mode };
 }
 
 function eventsConfig(env: Env): EventsConfig {

@@ -62,3 +62,4 @@ export * from './access/access-control.js';
 export * from './access/access-scope.js';
 export * from './limits/rate-limiter.js';
 export * from './collections/tenant-schemas.js';
+export * from './auth/tenant-resolver.js';

@@ -30,10 +30,15 @@ export class AuthController {
   @Public()
   @Post('token')
   @HttpCode(200)
-  async token(@Body() raw: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply,
+  async token(@Body() raw: unknown, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply,
     @Headers('x-no-api-response') bare?: string, @Headers('x-domain') domain?: string) {
+    const input = body(raw);
+    const tenant = req.resolvedTenant;
+    if (tenant && typeof input.domain === 'string' && input.domain !== tenant) {
+      throw new DomainError(ErrorCode.TENANT_MISMATCH, 'domain names another tenant than this deployment resolves');
+    }
     const response = await this.identity.grants.grant({
-      body: body(raw), basic: basicCredentials(req.headers.authorization), domain: domain || undefined, ip: req.ip,
+      body: input, basic: basicCredentials(req.headers.authorization), domain: tenant ?? (domain || undefined), ip: req.ip,
       agent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
     });
     reply.header('cache-control', 'no-store');

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ErrorCode } from '@stratum/contracts';
-import { AccessControl, actorOf, DomainError, parseZones, scopeAllows, TenantDirectory, type AccessResolver, type Config, type RateLimiter, type Zone } from '@stratum/core';
+import { AccessControl, actorOf, DomainError, parseZones, scopeAllows, TenantDirectory, type AccessResolver, type Config, type RateLimiter, type TenantId, TenantResolver, type Zone } from '@stratum/core';
 import type { FastifyReply } from 'fastify';
 import type { FastifyRequest } from 'fastify';
 import { IS_PUBLIC } from './public.decorator.js';
@@ -9,7 +9,12 @@ import { SCOPE_LEVEL, type ScopeRequirement } from './scope.decorator.js';
 import { credentialsOf, type Authenticated, type Authenticator } from './authenticator.js';
 import { AUTHENTICATOR, CONFIG, RATE_LIMITER } from '../tokens.js';
 
-export type AuthenticatedRequest = FastifyRequest & { auth?: Authenticated; access?: AccessResolver };
+export type AuthenticatedRequest = FastifyRequest & {
+  auth?: Authenticated;
+  access?: AccessResolver;
+  /** The tenant found before authentication (TENANT_RESOLUTION_MODE other than token). */
+  resolvedTenant?: TenantId;
+};
 
 /**
  * Global guard: every route needs a valid principal unless it is marked @Public(). Before any
@@ -24,6 +29,7 @@ export class AuthGuard implements CanActivate {
     private readonly accessControl: AccessControl,
     @Inject(RATE_LIMITER) private readonly limiter: RateLimiter,
     @Inject(CONFIG) private readonly config: Config,
+    private readonly resolver: TenantResolver,
   ) {}
 
   /**
@@ -53,10 +59,18 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
-    if (isPublic) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const auth = await this.authenticator.authenticate(credentialsOf(request.headers, request.ip));
+    const domainHeader = typeof request.headers['x-domain'] === 'string' && request.headers['x-domain'] !== '' ? request.headers['x-domain'] : undefined;
+    // Public routes resolve too: signing in needs the deployment's tenant, not the caller's choice.
+    if (isPublic && this.resolver.mode === 'token') return true;
+    request.resolvedTenant = await this.resolver.resolve({ host: request.headers.host, domainHeader });
+    if (isPublic) return true;
+    const credentials = credentialsOf(request.headers, request.ip);
+    const auth = await this.authenticator.authenticate(request.resolvedTenant ? { ...credentials, domain: request.resolvedTenant } : credentials);
     if (!auth) throw new DomainError(ErrorCode.UNAUTHORIZED, 'Unauthorized');
+    if (request.resolvedTenant && auth.tenant !== request.resolvedTenant) {
+      throw new DomainError(ErrorCode.TENANT_MISMATCH, 'these credentials belong to another tenant than this request\'s');
+    }
     request.auth = await this.applyHeaders(request, auth);
     request.access = this.accessControl.resolverFor({ tenant: auth.tenant, principal: request.auth.principal, ip: request.ip }, this.zonesOf(request));
     const params = request.params as { service?: string; collection?: string };
