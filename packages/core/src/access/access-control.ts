@@ -3,7 +3,7 @@ import { scopeAllows } from '../auth/scopes.js';
 import type { Principal, TenantId } from '../context.js';
 import { DomainError } from '../errors.js';
 import type { CollectionRegistry } from '../collections/registry.js';
-import { decide, parseAction, PolicyError, VERBS, type Decision, type Policy, type Verb } from './policy.js';
+import { decide, parseAction, PolicyError, VERBS, type Decision, type GrantInput, type Policy, type Verb } from './policy.js';
 import type { PolicyIndex } from './policy-index.js';
 import type { SqlExecutor } from '../store/types.js';
 import type { AccessResolver, AccessScope } from './access-scope.js';
@@ -23,15 +23,8 @@ export interface CanAnswer {
 }
 
 /** A policy as `/auth/can` shows it with `x-can-with-policies: true`. */
-export interface PolicyView {
+export interface PolicyView extends GrantInput {
   source: string;
-  subject: string;
-  action: string;
-  object: string;
-  field?: string[];
-  filter?: string[];
-  location?: string[];
-  time?: string[];
 }
 
 const SCOPE_LEVEL: Record<Verb, 'read' | 'write'> = { create: 'write', read: 'read', update: 'write', delete: 'write' };
