@@ -40,8 +40,13 @@ const ofPhase = (prefix, username) => prefix !== null && username.startsWith(pre
 export function startReceiver() {
   const state = { prefix: null, seen: new Set(), latencies: [], last: 0, duplicates: 0, stray: 0 };
   const record = (headers, raw, arrived) => {
-    const event = JSON.parse(raw);
-    if (!ofPhase(state.prefix, event.after?.username ?? '')) return void state.stray++;
+    let event;
+    try {
+      event = JSON.parse(raw);
+    } catch {
+      return void state.stray++; // not a CqrsPayload: nothing to measure, and the bench must not crash
+    }
+    if (!ofPhase(state.prefix, event?.after?.username ?? '')) return void state.stray++;
     if (state.seen.has(headers['webhook-id'])) return void state.duplicates++;
     state.seen.add(headers['webhook-id']);
     state.latencies.push(arrived - event.ts_ms);
@@ -164,6 +169,7 @@ function webhookFigures(receiver, counts, samples, drained, { duration, drain })
     latencyP99: percentile(latencies, 0.99),
     latencyMax: latencies.at(-1) ?? null,
     duplicates: receiver.state.duplicates,
+    stray: receiver.state.stray,
     samples,
   };
 }

@@ -57,7 +57,7 @@ export async function createPlatform(config: Config, extra: { store?: Store; reg
   engine.setHooks('context/configs', mergeHooks(cqrsConfigHooks(registry), policies.hooks(), schemas.hooks()));
   const webhooks = new WebhookAdmin(store, config.events.secretOverlapSeconds);
   const dispatcher = config.role === 'api' ? undefined : new EventDispatcher(store, bus, config.events, dispatcherLog(config));
-  if (dispatcher) engine.onCommitted(() => dispatcher.nudge());
+  if (dispatcher && config.events.enabled) engine.onCommitted(() => dispatcher.nudge());
   const limiter = await openRateLimiter(config.redisUrl);
   const metrics = new Metrics(store);
   metrics.watchEvents(store, dispatcher?.stats);

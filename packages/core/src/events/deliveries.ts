@@ -96,15 +96,17 @@ export async function reclaimExpired(store: Store): Promise<number> {
 export async function claimDue(store: Store, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
   if (limit <= 0) return [];
   const result = await store.query<Omit<ClaimedDelivery, 'secrets' | 'position'> & { position: string; secret: string; previous_secret: string | null }>(
-    `WITH due AS (
+    `WITH heads AS (
+       -- The oldest open delivery of each document and endpoint, read in the order of the
+       -- partial index on open deliveries: the cost follows the backlog, not the history.
+       SELECT DISTINCT ON (tenant_id, client_id, service, collection, document_id) tenant_id, client_id, event_id, status
+       FROM stratum_deliveries WHERE status IN ('pending', 'delivering')
+       ORDER BY tenant_id, client_id, service, collection, document_id, position
+     ), due AS (
        SELECT d.tenant_id, d.client_id, d.event_id FROM stratum_deliveries d
+       JOIN heads h ON h.tenant_id = d.tenant_id AND h.client_id = d.client_id AND h.event_id = d.event_id AND h.status = 'pending'
        JOIN stratum_webhook_endpoints e ON e.tenant_id = d.tenant_id AND e.client_id = d.client_id
        WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND e.state = 'active' AND e.configured
-         AND NOT EXISTS (
-           SELECT 1 FROM stratum_deliveries p
-           WHERE p.tenant_id = d.tenant_id AND p.client_id = d.client_id AND p.service = d.service
-             AND p.collection = d.collection AND p.document_id = d.document_id AND p.position < d.position
-             AND p.status IN ('pending', 'delivering'))
        ORDER BY d.next_attempt_at, d.event_seq LIMIT $1
        FOR UPDATE OF d SKIP LOCKED
      )

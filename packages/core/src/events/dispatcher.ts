@@ -11,6 +11,8 @@ const BATCH = 500;
 const RESPONSE_LOG_CHARS = 1024;
 const RECLAIM_EVERY_MS = 1000;
 const PRUNE_EVERY_MS = 60_000;
+// Commits wake the dispatcher; rounds at most this often let a burst of commits share one round.
+const MIN_ROUND_MS = 20;
 
 /** `webhook-signature` of Standard Webhooks: one `v1,` signature per live secret. */
 export function signatureHeader(secrets: string[], id: string, timestamp: number, body: string): string {
@@ -80,6 +82,7 @@ export class EventDispatcher {
 
   private async run(): Promise<void> {
     while (this.running) {
+      const started = Date.now();
       let worked = false;
       try {
         worked = await this.round();
@@ -88,6 +91,8 @@ export class EventDispatcher {
       }
       if (!worked && this.running && !this.nudged) await this.idle();
       this.nudged = false;
+      const rest = MIN_ROUND_MS - (Date.now() - started);
+      if (rest > 0 && this.running) await new Promise((resolve) => setTimeout(resolve, rest));
     }
   }
 
@@ -105,8 +110,8 @@ export class EventDispatcher {
 
   /** One pass over every step; true when any step found work, so the next round follows at once. */
   async round(): Promise<boolean> {
-    let work = 0;
-    while ((await sequenceEvents(this.store, BATCH)) > 0) work++;
+    // One batch per round: under steady writes a sequencing loop would never yield to delivery.
+    let work = await sequenceEvents(this.store, BATCH);
     const published = await publishEvents(this.store, this.bus, BATCH);
     this.stats.published += published;
     work += published;
