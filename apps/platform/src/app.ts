@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
-  AccessControl, assertGrant, bootstrapRoot, BUILTIN_COLLECTIONS, mergeHooks, openRateLimiter, PolicyIndex, TenantResolver, TenantSchemas, CollectionEngine, CollectionRegistry, cqrsConfigHooks, createIdentity, EventDispatcher, openBus, openStore,
+  AccessControl, assertGrant, bootstrapRoot, busReachesEveryNode, BUILTIN_COLLECTIONS, mergeHooks, openRateLimiter, PolicyIndex, TenantResolver, TenantSchemas, CollectionEngine, CollectionRegistry, cqrsConfigHooks, createIdentity, EventDispatcher, openBus, openStore,
   WebhookAdmin, type BootstrapResult, type Bus, type Config, type Identity, type Store,
 } from '@stratum/core';
 import type { FastifyInstance } from 'fastify';
@@ -42,17 +42,17 @@ export async function createPlatform(config: Config, extra: { store?: Store; reg
   const store = extra.store ?? (await openStore(config));
   const registry = extra.registry ?? new CollectionRegistry(BUILTIN_COLLECTIONS);
   const engine = new CollectionEngine(store, registry, config.limits, config.events.enabled);
-  const bus = await openBus(config.natsUrl);
+  const bus = await openBus(config.natsUrl, config.databaseUrl);
   const identity = await createIdentity(config, store, registry, engine, bus);
   const bootstrap = await bootstrapRoot(config.auth, identity.tenants, engine, registry);
   const fixed = config.tenantResolution.fixedTenant;
   if (fixed && !(await identity.tenants.resolve(fixed))) {
     throw new Error(`APP_TENANT_ID ${fixed} is not a tenant: create it with \`npm run stratum -- tenant create ${fixed}\` or set it to STRATUM_ROOT_DOMAIN`);
   }
-  const policies = new PolicyIndex(store, bus, store.kind === 'embedded' || bus.kind === 'nats');
+  const policies = new PolicyIndex(store, bus, busReachesEveryNode(bus, store.kind));
   const access = new AccessControl(policies, registry);
   engine.setHooks('auth/grants', policies.hooks(assertGrant));
-  const schemas = new TenantSchemas(store, registry, bus, store.kind === 'embedded' || bus.kind === 'nats');
+  const schemas = new TenantSchemas(store, registry, bus, busReachesEveryNode(bus, store.kind));
   engine.useTenantSchemas(schemas);
   engine.setHooks('context/configs', mergeHooks(cqrsConfigHooks(registry), policies.hooks(), schemas.hooks()));
   const webhooks = new WebhookAdmin(store, config.events.secretOverlapSeconds);

@@ -24,6 +24,7 @@ export * from './collections/builtin-migration.js';
 export { assertPlainObject, assertNoNul } from './collections/validation.js';
 export * from './bus/bus.js';
 export { NatsBus, openBus, EVENTS_STREAM } from './bus/nats-bus.js';
+export { PgNotifyBus } from './bus/pg-bus.js';
 export * from './auth/keys.js';
 export * from './auth/tokens.js';
 export * from './auth/passwords.js';

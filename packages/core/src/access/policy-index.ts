@@ -44,6 +44,7 @@ export class PolicyIndex {
       const tenant = (data as { tenant?: TenantId }).tenant;
       if (tenant) this.cache.delete(tenant);
     });
+    bus.onReconnect?.(() => this.cache.clear());
   }
 
   /** `db` is the caller's transaction when it is in one: on PGlite's one connection, another query would wait for it forever. */

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { Bus } from '../bus/bus.js';
+import { busReachesEveryNode, type Bus } from '../bus/bus.js';
 import type { CollectionEngine } from '../collections/engine.js';
 import type { CollectionRegistry } from '../collections/registry.js';
 import type { Store } from '../store/types.js';
@@ -43,7 +43,7 @@ export async function createIdentity(config: Config, store: Store, registry: Col
   const keys = new KeyRing(store, config.auth.keyOverlapSeconds);
   await keys.init();
   const tokens = new TokenService(keys, { issuer: config.auth.issuer, audience: config.auth.audience });
-  const cacheMs = store.kind === 'embedded' || bus.kind === 'nats' ? 60_000 : 0;
+  const cacheMs = busReachesEveryNode(bus, store.kind) ? 60_000 : 0;
   const sessions = new SessionService(store, engine, registry, bus, cacheMs);
   const tenants = new TenantDirectory(store);
   const identities = new IdentityDirectory(store);

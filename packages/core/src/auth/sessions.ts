@@ -48,6 +48,7 @@ export class SessionService {
     bus.subscribe(REVOKED, (data) => {
       for (const key of (data as { keys?: string[] }).keys ?? []) this.active.delete(key);
     });
+    bus.onReconnect?.(() => this.active.clear());
     engine.setHooks('identity/sessions', this.hooks());
   }
 
@@ -128,7 +129,8 @@ export class SessionService {
     const keys = ids.map((id) => `${tenant}:${id}`);
     const forget = async () => {
       for (const key of keys) this.active.delete(key);
-      await this.bus.publish(REVOKED, { keys });
+      // In chunks: a PostgreSQL NOTIFY carries at most 8000 bytes.
+      for (let i = 0; i < keys.length; i += 100) await this.bus.publish(REVOKED, { keys: keys.slice(i, i + 100) });
     };
     for (const key of keys) this.active.delete(key);
     if (afterCommit) afterCommit(forget);

@@ -17,10 +17,11 @@ export function eventSubject(tenant: string, service: string, collection: string
 
 /**
  * Fan-out of small notifications between nodes (session revocations, cache invalidations).
- * In-process in the embedded shape; NATS when NATS_URL is set, so every API node hears them.
+ * In-process in the embedded shape; NATS when NATS_URL is set, else PostgreSQL LISTEN/NOTIFY on
+ * DATABASE_URL, so every API node hears them.
  */
 export interface Bus {
-  readonly kind: 'in-process' | 'nats';
+  readonly kind: 'in-process' | 'nats' | 'postgres';
   publish(subject: string, data: unknown): Promise<void>;
   subscribe(subject: string, handler: BusHandler): () => void;
   /**
@@ -28,7 +29,17 @@ export interface Bus {
    * once they are stored, so the caller may advance its cursor.
    */
   publishEvents(events: BusEvent[]): Promise<void>;
+  /**
+   * After a lost connection is back, news may have been missed: caches that the bus keeps true
+   * register here to forget everything. The in-process bus never disconnects.
+   */
+  onReconnect?(listener: () => void): void;
   close(): Promise<void>;
+}
+
+/** Whether every node hears what any node publishes, so nodes may cache what the bus invalidates. */
+export function busReachesEveryNode(bus: Bus, storeKind: 'embedded' | 'postgres'): boolean {
+  return storeKind === 'embedded' || bus.kind !== 'in-process';
 }
 
 export class InProcessBus implements Bus {

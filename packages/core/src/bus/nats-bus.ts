@@ -14,7 +14,19 @@ export class NatsBus implements Bus {
 
   private js?: Promise<JetStreamClient>;
 
-  private constructor(private readonly nc: NatsConnection) {}
+  private readonly reconnectListeners = new Set<() => void>();
+
+  private constructor(private readonly nc: NatsConnection) {
+    void (async () => {
+      for await (const status of nc.status()) {
+        if (status.type === 'reconnect') for (const listener of this.reconnectListeners) listener();
+      }
+    })().catch(() => undefined);
+  }
+
+  onReconnect(listener: () => void): void {
+    this.reconnectListeners.add(listener);
+  }
 
   static async open(url: string): Promise<NatsBus> {
     return new NatsBus(await connect({ servers: url, name: 'stratum', maxReconnectAttempts: -1 }));
@@ -62,10 +74,13 @@ export class NatsBus implements Bus {
   }
 }
 
-export async function openBus(natsUrl: string | undefined): Promise<Bus> {
-  if (!natsUrl) {
-    const { InProcessBus } = await import('./bus.js');
-    return new InProcessBus();
+/** NATS when configured; else LISTEN/NOTIFY on the PostgreSQL database; in-process when embedded. */
+export async function openBus(natsUrl: string | undefined, databaseUrl?: string): Promise<Bus> {
+  if (natsUrl) return NatsBus.open(natsUrl);
+  if (databaseUrl) {
+    const { PgNotifyBus } = await import('./pg-bus.js');
+    return PgNotifyBus.open(databaseUrl);
   }
-  return NatsBus.open(natsUrl);
+  const { InProcessBus } = await import('./bus.js');
+  return new InProcessBus();
 }

@@ -30,6 +30,7 @@ export class TenantSchemas {
 
   constructor(private readonly db: SqlExecutor, private readonly registry: CollectionRegistry, private readonly bus: Bus, private readonly cached: boolean) {
     bus.subscribe(SCHEMAS_CHANGED, (data) => this.forget((data as { tenant?: string }).tenant));
+    bus.onReconnect?.(() => this.cache.clear());
   }
 
   private forget(tenant: string | undefined): void {
