@@ -49,6 +49,11 @@ export class EventDispatcher {
   private finished: AttemptResult[] = [];
   private lastReclaim = 0;
   private lastPrune = 0;
+  private lastSweep = 0;
+  /** The last publish or fan-out moved events: there may be more behind. */
+  private backlog = false;
+  /** The last claim filled every free slot: more may be due. */
+  private claimedFull = false;
   private readonly sending = new Set<Promise<void>>();
 
   constructor(
@@ -108,17 +113,43 @@ export class EventDispatcher {
     });
   }
 
-  /** One pass over every step; true when any step found work, so the next round follows at once. */
+  /**
+   * One pass over every step; true when any step found work, so the next round follows at once.
+   * Steps that can only have work after an earlier one found some are skipped otherwise, except
+   * once per poll interval (another worker may have sequenced, a retry may have come due): on
+   * PGlite's one connection every idle statement is taken from the writes.
+   */
   async round(): Promise<boolean> {
+    const sweep = Date.now() - this.lastSweep >= this.config.pollMs;
+    if (sweep) this.lastSweep = Date.now();
     // One batch per round: under steady writes a sequencing loop would never yield to delivery.
-    let work = await sequenceEvents(this.store, BATCH);
-    const published = await publishEvents(this.store, this.bus, BATCH);
-    this.stats.published += published;
-    work += published;
-    work += await fanOut(this.store, BATCH);
+    const sequenced = await sequenceEvents(this.store, BATCH);
+    let moved = 0;
+    if (sequenced > 0 || sweep || this.backlog) {
+      const published = await publishEvents(this.store, this.bus, BATCH);
+      this.stats.published += published;
+      moved = published + (await fanOut(this.store, BATCH));
+      this.backlog = moved > 0;
+    }
+    const results = await this.housekeeping();
+    if (!this.running) return false;
+    let claimed: ClaimedDelivery[] = [];
+    const free = this.config.concurrency - this.inFlight;
+    if (moved > 0 || results > 0 || sweep || this.claimedFull) {
+      // The lease outlasts the attempt's timeout, so no other worker retries an attempt still running.
+      claimed = await claimDue(this.store, free, Math.round(this.config.timeoutMs * 1.5) + 1000);
+      this.claimedFull = free > 0 && claimed.length === free;
+      for (const delivery of claimed) this.send(delivery);
+    }
+    return sequenced + moved + results + claimed.length > 0;
+  }
+
+  /** Records finished attempts, reclaims expired leases and prunes, each when due; returns attempts recorded. */
+  private async housekeeping(): Promise<number> {
+    let reclaimed = 0;
     if (Date.now() - this.lastReclaim > RECLAIM_EVERY_MS) {
       this.lastReclaim = Date.now();
-      work += await reclaimExpired(this.store);
+      reclaimed = await reclaimExpired(this.store);
     }
     if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
       this.lastPrune = Date.now();
@@ -129,12 +160,7 @@ export class EventDispatcher {
     for (const dead of results.filter((r) => r.outcome === 'dead')) {
       this.log(`webhook of client ${dead.delivery.client_id} (tenant ${dead.delivery.tenant_id}) paused: event ${dead.delivery.event_id} failed ${dead.delivery.attempts} attempts`, dead.error);
     }
-    work += results.length;
-    if (!this.running) return false;
-    // The lease outlasts the attempt's timeout, so no other worker retries an attempt still running.
-    const claimed = await claimDue(this.store, this.config.concurrency - this.inFlight, Math.round(this.config.timeoutMs * 1.5) + 1000);
-    for (const delivery of claimed) this.send(delivery);
-    return work + claimed.length > 0;
+    return results.length + reclaimed;
   }
 
   private send(delivery: ClaimedDelivery): void {
