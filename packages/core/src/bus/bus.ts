@@ -34,8 +34,13 @@ export interface Bus {
    * register here to forget everything. The in-process bus never disconnects.
    */
   onReconnect?(listener: () => void): void;
+  /** False when publishing change events would reach nobody (no local subscriber, no stream). */
+  wantsEvents(): boolean;
   close(): Promise<void>;
 }
+
+/** Whether a subject is a change event's (`stratum.<tenant>.<service>.<collection>`). */
+export const isEventSubject = (subject: string) => subject.startsWith('stratum.');
 
 /** Whether every node hears what any node publishes, so nodes may cache what the bus invalidates. */
 export function busReachesEveryNode(bus: Bus, storeKind: 'embedded' | 'postgres'): boolean {
@@ -58,6 +63,11 @@ export class InProcessBus implements Bus {
 
   async publishEvents(events: BusEvent[]): Promise<void> {
     for (const event of events) await this.publish(event.subject, event.data);
+  }
+
+  wantsEvents(): boolean {
+    for (const [subject, handlers] of this.handlers) if (handlers.size > 0 && isEventSubject(subject)) return true;
+    return false;
   }
 
   subscribe(subject: string, handler: BusHandler): () => void {

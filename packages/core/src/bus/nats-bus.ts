@@ -49,6 +49,11 @@ export class NatsBus implements Bus {
     return this.js;
   }
 
+  /** JetStream keeps every event for consumers that come later. */
+  wantsEvents(): boolean {
+    return true;
+  }
+
   async publishEvents(events: BusEvent[]): Promise<void> {
     const js = await this.jetstream();
     await Promise.all(events.map((event) => js.publish(event.subject, codec.encode(event.data), { msgID: event.id })));

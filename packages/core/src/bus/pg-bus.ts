@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Bus, BusEvent, BusHandler } from './bus.js';
+import { isEventSubject, type Bus, type BusEvent, type BusHandler } from './bus.js';
 
 // NOTIFY carries at most 8000 bytes; notifications are small (ids), larger ones are split by the sender.
 const MAX_PAYLOAD = 7900;
@@ -79,6 +79,11 @@ export class PgNotifyBus implements Bus {
   /** Events reach this node's subscribers only: keep them durably with NATS JetStream. */
   async publishEvents(events: BusEvent[]): Promise<void> {
     for (const event of events) this.deliver(event.subject, JSON.stringify(event.data));
+  }
+
+  wantsEvents(): boolean {
+    for (const [subject, handlers] of this.handlers) if (handlers.size > 0 && isEventSubject(subject)) return true;
+    return false;
   }
 
   subscribe(subject: string, handler: BusHandler): () => void {

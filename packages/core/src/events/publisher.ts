@@ -8,6 +8,14 @@ import type { Store } from '../store/types.js';
  * repeats by event id. Returns how many events were published.
  */
 export async function publishEvents(store: Store, bus: Bus, batch: number): Promise<number> {
+  if (!bus.wantsEvents()) {
+    // Nobody would hear them: the cursors move on (so retention can prune) without reading payloads.
+    await store.query(
+      `INSERT INTO stratum_bus_cursor (tenant_id, position) SELECT tenant_id, position FROM stratum_outbox_positions
+       ON CONFLICT (tenant_id) DO UPDATE SET position = EXCLUDED.position WHERE stratum_bus_cursor.position < EXCLUDED.position`,
+    );
+    return 0;
+  }
   await store.query(
     `INSERT INTO stratum_bus_cursor (tenant_id, position)
      SELECT p.tenant_id, 0 FROM stratum_outbox_positions p
