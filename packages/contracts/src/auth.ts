@@ -33,3 +33,21 @@ export interface TokenResponse {
   scope: string;
   session: string;
 }
+
+/** A grant of `auth/grants` (DESIGN 6.2): who (a role) may do what to which objects, and within which limits. */
+export interface GrantFields {
+  /** A role: `editor`, or `editor@<domain>`. */
+  subject: string;
+  /** `create|read|update|delete|any`, optionally `:own|:share|:group|:client|:any`. */
+  action: string;
+  /** `service:collection`, `service:all` or `all`. */
+  object: string;
+  /** Fields a write may set. */
+  field?: string[];
+  /** Fields a read returns. */
+  filter?: string[];
+  /** IP addresses or CIDR ranges the request must come from. */
+  location?: string[];
+  /** Five-field UTC cron windows. */
+  time?: string[];
+}

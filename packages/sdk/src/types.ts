@@ -1,4 +1,4 @@
-import type { ClientFields, COMPUTED_FIELDS, Core } from '@stratum/contracts';
+import type { ClientFields, COMPUTED_FIELDS, Core, GrantFields } from '@stratum/contracts';
 
 /** Any document: the core fields plus the collection's own. */
 export type Document = Core & Record<string, unknown>;
@@ -44,15 +44,7 @@ export interface Session extends Core {
   revoked_at?: string;
 }
 
-export interface Grant extends Core {
-  subject: string;
-  action: string;
-  object: string;
-  field?: string[];
-  filter?: string[];
-  location?: string[];
-  time?: string[];
-}
+export interface Grant extends Core, GrantFields {}
 export type GrantInput = Input<Grant> & Pick<Grant, 'subject' | 'action' | 'object'>;
 
 export interface Apt extends Core {

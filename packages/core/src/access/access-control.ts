@@ -23,9 +23,7 @@ export interface CanAnswer {
 }
 
 /** A policy as `/auth/can` shows it with `x-can-with-policies: true`. */
-export interface PolicyView extends GrantInput {
-  source: string;
-}
+export type PolicyView = GrantInput & { source: string };
 
 const SCOPE_LEVEL: Record<Verb, 'read' | 'write'> = { create: 'write', read: 'read', update: 'write', delete: 'write' };
 

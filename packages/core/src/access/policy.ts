@@ -1,3 +1,4 @@
+import type { GrantFields } from '@stratum/contracts';
 import { ipAllowed } from '../auth/ip-allow.js';
 import { cronMatches, parseCron, type Cron } from './cron.js';
 
@@ -10,15 +11,7 @@ export type Possession = 'own' | 'share' | 'group' | 'client' | 'any';
 export const POSSESSIONS: readonly Possession[] = ['own', 'share', 'group', 'client', 'any'];
 
 /** A grant as stored in `auth/grants` or expanded from the RBAC config. */
-export interface GrantInput {
-  subject: string;
-  action: string;
-  object: string;
-  field?: string[];
-  filter?: string[];
-  location?: string[];
-  time?: string[];
-}
+export type GrantInput = GrantFields;
 
 /** A grant parsed once, ready to be matched many times. */
 export interface Policy {
