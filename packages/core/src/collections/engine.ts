@@ -46,6 +46,12 @@ export interface CollectionHooks {
   afterUpdate?(ctx: RequestContext, docs: Doc[]): Promise<void>;
 }
 
+/** Without a read grant a caller reads no field of its own, only the core ones. */
+function noReadGrant(error: unknown): AccessScope {
+  if (error instanceof DomainError && error.code === ErrorCode.FORBIDDEN) return { unscoped: false, readable: new Set() };
+  throw error;
+}
+
 /** Several capabilities' hooks on one collection (CQRS and RBAC configs), run one after the other. */
 export function mergeHooks(...all: CollectionHooks[]): CollectionHooks {
   return {
@@ -161,13 +167,16 @@ export class CollectionEngine {
     const access = await this.readAccess(ctx, reg, options);
     const { sql, params } = compileSelect(reg, this.scope(ctx, includeDeleted, access), options, this.limits, true);
     const rows = (await this.db(ctx).query<Row>(sql, params)).rows.map((r) => r.doc);
-    if (rows.length === 0 && options.after) await this.requireExists(ctx, reg, options.after, 'after');
+    // Checked within the caller's rows even when results came: an anchor outside them must not
+    // answer differently from an unknown id.
+    if (options.after && (rows.length === 0 || access.rows)) await this.requireExists(ctx, reg, options.after, 'after', access.rows);
     return this.output(ctx, reg, rows, options, access);
   }
 
   /** Streams every matching document in batches; the consumer's pace decides the next fetch. */
   async *cursor(ctx: RequestContext, reg: RegisteredCollection, options: ReadOptions, includeDeleted = false): AsyncIterable<Record<string, unknown>[]> {
     const access = await this.readAccess(ctx, reg, options);
+    if (options.after && access.rows) await this.requireExists(ctx, reg, options.after, 'after', access.rows);
     const { sql, params } = compileSelect(reg, this.scope(ctx, includeDeleted, access), options, this.limits, false);
     for await (const batch of this.store.stream<Row>(sql, params, this.limits.cursorBatch)) {
       yield await this.output(ctx, reg, batch.map((r) => r.doc), options, access);
@@ -290,6 +299,9 @@ export class CollectionEngine {
     const access = await this.access(ctx, reg, 'update');
     assertWritable(access, [...Object.keys(set), ...unset]);
     assertQueryReadable(access, filter, []);
+    // The count a bulk update answers reveals what its filter matched: the filter may use only
+    // what the caller could read (with no read grant, only the core fields).
+    assertQueryReadable(await this.access(ctx, reg, 'read').catch(noReadGrant), filter, []);
     const hashed = await hashFields(reg, set);
     const stamp = stampOf(ctx.principal);
     if (hashed.clients) hashed.clients = [...new Set([...(hashed.clients as string[]), ctx.principal.cid, ...ctx.principal.coworkers])];
@@ -358,8 +370,12 @@ export class CollectionEngine {
     return result.rows[0].doc;
   }
 
-  private async requireExists(ctx: RequestContext, reg: RegisteredCollection, id: string, what: string): Promise<void> {
-    const found = await this.db(ctx).query(`SELECT 1 FROM ${quoteIdent(reg.table)} WHERE tenant_id = $1 AND id = $2`, [ctx.tenant, id]);
+  private async requireExists(ctx: RequestContext, reg: RegisteredCollection, id: string, what: string, rows?: RowAccess): Promise<void> {
+    const params = new SqlParams();
+    params.add(ctx.tenant);
+    params.add(id);
+    const access = rows ? ` AND ${accessSql(rows, params)}` : '';
+    const found = await this.db(ctx).query(`SELECT 1 FROM ${quoteIdent(reg.table)} WHERE tenant_id = $1 AND id = $2${access}`, params.values);
     if (found.rows.length === 0) throw new DomainError(ErrorCode.INVALID_PAGINATION, `${what}: there is no document ${id} in ${reg.path}`);
   }
 
