@@ -733,10 +733,10 @@ async function writeBulk(h: Secure, w: World, rng: Rng): Promise<void> {
       const read = permission(t, who, 'read', path);
       const refusal = writeRefusal(perm, Object.keys(body));
       // The filter of a bulk update reads the fields it names (the total tells what matched): a field the caller's read grants
-      // hide may not be filtered on (the spec), nor one outside an update grant's own `filter`. Without any read grant the
-      // spec says nothing: the filter is then free within the rows the update reaches.
+      // hide may not be filtered on (the spec), nor one outside an update grant's own `filter`.
       const hiddenByUpdate = queryFields(query).find((field) => !fieldReadable(perm.readable, field));
-      const hiddenByRead = queryFields(query).find((field) => read.can && !fieldReadable(read.readable, field));
+      // The filter may use only what the caller could read; without a read grant, only core fields.
+      const hiddenByRead = queryFields(query).find((field) => !fieldReadable(read.can ? read.readable : new Set<string>(), field));
       const hidden = hiddenByUpdate ?? hiddenByRead;
       const want = w.docs.filter((d) => d.path === path && reaches(perm, who, d, false) && matches(d, query));
       const expected = refusal ? '403 FORBIDDEN' : hidden ? '403 FORBIDDEN' : '200';
