@@ -50,6 +50,11 @@ export function accessSql(rows: RowAccess, params: SqlParams): string {
   return parts.length > 0 ? parts.join(' AND ') : 'TRUE';
 }
 
+/** ` AND <restriction>` to append to a WHERE, or nothing when the rows are unrestricted. */
+export function andRows(rows: RowAccess | undefined, params: SqlParams): string {
+  return rows ? ` AND ${accessSql(rows, params)}` : '';
+}
+
 /** Core fields every reader sees: identity, ownership and lifecycle are not field-ruled. */
 const ALWAYS_READABLE = new Set(['id', 'version', 'owner', 'shares', 'groups', 'clients', 'ref', 'created_at', 'updated_at', 'deleted_at']);
 // DESIGN 6.4: who owns a document and which clients see it are the platform's to set, unless an unscoped grant allows.

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { isEventSubject, type Bus, type BusEvent, type BusHandler } from './bus.js';
+import { InProcessBus, type Bus, type BusEvent, type BusHandler } from './bus.js';
 
 // NOTIFY carries at most 8000 bytes; notifications are small (ids), larger ones are split by the sender.
 const MAX_PAYLOAD = 7900;
@@ -14,7 +14,9 @@ const RECONNECT_MS = 1000;
  */
 export class PgNotifyBus implements Bus {
   readonly kind = 'postgres' as const;
-  private readonly handlers = new Map<string, Set<BusHandler>>();
+  /** This node's subscribers; NOTIFY brings other nodes' messages to them. */
+  private readonly local = new InProcessBus();
+  private readonly listening = new Set<string>();
   private client?: pg.Client;
   private closed = false;
   private readonly reconnectListeners = new Set<() => void>();
@@ -38,7 +40,7 @@ export class PgNotifyBus implements Bus {
     client.on('error', () => this.reconnect(client));
     client.on('end', () => this.reconnect(client));
     await client.connect();
-    for (const subject of this.handlers.keys()) await client.query(`LISTEN ${channel(subject)}`);
+    for (const subject of this.listening) await client.query(`LISTEN ${channel(subject)}`);
     this.client = client;
   }
 
@@ -61,13 +63,7 @@ export class PgNotifyBus implements Bus {
     } catch {
       return;
     }
-    for (const handler of this.handlers.get(subject) ?? []) {
-      try {
-        handler(data);
-      } catch {
-        // One failing listener must not stop the others.
-      }
-    }
+    void this.local.publish(subject, data);
   }
 
   async publish(subject: string, data: unknown): Promise<void> {
@@ -77,24 +73,21 @@ export class PgNotifyBus implements Bus {
   }
 
   /** Events reach this node's subscribers only: keep them durably with NATS JetStream. */
-  async publishEvents(events: BusEvent[]): Promise<void> {
-    for (const event of events) this.deliver(event.subject, JSON.stringify(event.data));
+  publishEvents(events: BusEvent[]): Promise<void> {
+    return this.local.publishEvents(events);
   }
 
   wantsEvents(): boolean {
-    for (const [subject, handlers] of this.handlers) if (handlers.size > 0 && isEventSubject(subject)) return true;
-    return false;
+    return this.local.wantsEvents();
   }
 
   subscribe(subject: string, handler: BusHandler): () => void {
-    let set = this.handlers.get(subject);
-    if (!set) {
-      set = new Set();
-      this.handlers.set(subject, set);
-      void this.client?.query(`LISTEN ${channel(subject)}`).catch(() => undefined);
+    if (!this.listening.has(subject)) {
+      const name = channel(subject);
+      this.listening.add(subject);
+      void this.client?.query(`LISTEN ${name}`).catch(() => undefined);
     }
-    set.add(handler);
-    return () => set!.delete(handler);
+    return this.local.subscribe(subject, handler);
   }
 
   async close(): Promise<void> {
@@ -103,6 +96,7 @@ export class PgNotifyBus implements Bus {
     this.client = undefined;
     await client?.end().catch(() => undefined);
     await this.publisher.end();
+    await this.local.close();
   }
 }
 

@@ -11,7 +11,7 @@ import { populate } from './populate.js';
 import type { CollectionRegistry, RegisteredCollection } from './registry.js';
 import { compileSelect, compileWhere, filterWithRef, type Scope } from './select.js';
 import { appendChanges, type Change, type ChangeOp } from '../events/outbox.js';
-import { accessSql, assertQueryReadable, assertWritable, limitReadable, UNRESTRICTED, type AccessScope, type RowAccess } from '../access/access-scope.js';
+import { andRows, assertQueryReadable, assertWritable, limitReadable, UNRESTRICTED, type AccessScope, type RowAccess } from '../access/access-scope.js';
 import type { Verb } from '../access/policy.js';
 import { SqlParams } from '../query/params.js';
 import type { TenantSchemas } from './tenant-schemas.js';
@@ -355,27 +355,26 @@ export class CollectionEngine {
     }
   }
 
-  /** One document by id, within the rows the caller's grants reach: outside them it does not exist. */
-  private async load(db: SqlExecutor, ctx: RequestContext, reg: RegisteredCollection, id: string, includeDeleted: boolean, lock: boolean, rows?: RowAccess): Promise<Doc> {
-    const live = includeDeleted ? '' : ' AND deleted_at IS NULL';
+  /** One id of the tenant, within the rows the caller's grants reach, as a WHERE and its parameters. */
+  private byId(ctx: RequestContext, id: string, rows?: RowAccess): { where: string; params: unknown[] } {
     const params = new SqlParams();
     params.add(ctx.tenant);
     params.add(id);
-    const access = rows ? ` AND ${accessSql(rows, params)}` : '';
-    const result = await db.query<Row>(
-      `SELECT doc FROM ${quoteIdent(reg.table)} WHERE tenant_id = $1 AND id = $2${live}${access}${lock ? ' FOR UPDATE' : ''}`,
-      params.values,
-    );
+    return { where: `tenant_id = $1 AND id = $2${andRows(rows, params)}`, params: params.values };
+  }
+
+  /** One document by id, within the rows the caller's grants reach: outside them it does not exist. */
+  private async load(db: SqlExecutor, ctx: RequestContext, reg: RegisteredCollection, id: string, includeDeleted: boolean, lock: boolean, rows?: RowAccess): Promise<Doc> {
+    const live = includeDeleted ? '' : ' AND deleted_at IS NULL';
+    const { where, params } = this.byId(ctx, id, rows);
+    const result = await db.query<Row>(`SELECT doc FROM ${quoteIdent(reg.table)} WHERE ${where}${live}${lock ? ' FOR UPDATE' : ''}`, params);
     if (result.rows.length === 0) throw this.notFound(reg, id);
     return result.rows[0].doc;
   }
 
   private async requireExists(ctx: RequestContext, reg: RegisteredCollection, id: string, what: string, rows?: RowAccess): Promise<void> {
-    const params = new SqlParams();
-    params.add(ctx.tenant);
-    params.add(id);
-    const access = rows ? ` AND ${accessSql(rows, params)}` : '';
-    const found = await this.db(ctx).query(`SELECT 1 FROM ${quoteIdent(reg.table)} WHERE tenant_id = $1 AND id = $2${access}`, params.values);
+    const { where, params } = this.byId(ctx, id, rows);
+    const found = await this.db(ctx).query(`SELECT 1 FROM ${quoteIdent(reg.table)} WHERE ${where}`, params);
     if (found.rows.length === 0) throw new DomainError(ErrorCode.INVALID_PAGINATION, `${what}: there is no document ${id} in ${reg.path}`);
   }
 

@@ -6,7 +6,7 @@ import type { SqlExecutor } from '../store/types.js';
 import { quoteIdent } from './ddl.js';
 import { present, type Doc } from './documents.js';
 import type { CollectionRegistry, RegisteredCollection } from './registry.js';
-import { accessSql, limitReadable, UNRESTRICTED, type AccessScope } from '../access/access-scope.js';
+import { andRows, limitReadable, UNRESTRICTED, type AccessScope } from '../access/access-scope.js';
 import { SqlParams } from '../query/params.js';
 
 /** Replaces reference ids by the referenced documents of the same tenant, one query per path. */
@@ -35,7 +35,7 @@ export async function populate(
     const params = new SqlParams();
     params.add(ctx.tenant);
     params.add([...ids]);
-    const restriction = access?.rows ? ` AND ${accessSql(access.rows, params)}` : '';
+    const restriction = andRows(access?.rows, params);
     const rows = access === null ? { rows: [] } : await db.query<{ doc: Doc }>(
       `SELECT doc FROM ${quoteIdent(target.table)} WHERE tenant_id = $1 AND id = ANY($2::text[]) AND deleted_at IS NULL${restriction}`,
       params.values,

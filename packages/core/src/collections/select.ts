@@ -8,7 +8,7 @@ import type { ReadOptions } from '../query/read-options.js';
 import { compileSort } from '../query/sort.js';
 import { fieldExpression, quoteIdent } from './ddl.js';
 import type { RegisteredCollection } from './registry.js';
-import { accessSql, type RowAccess } from '../access/access-scope.js';
+import { andRows, type RowAccess } from '../access/access-scope.js';
 
 const FILTER_COLUMNS: Record<string, { sql: string; type: 'string' | 'number' }> = {
   id: { sql: '"id"', type: 'string' },
@@ -66,8 +66,7 @@ export function compileWhere(reg: RegisteredCollection, scope: Scope, filter: Fi
   const tenant = params.add(scope.tenant);
   const compiled = new FilterCompiler(params, limits, resolver(reg, FILTER_COLUMNS)).compile(filter);
   const live = scope.includeDeleted ? '' : ' AND deleted_at IS NULL';
-  const access = scope.rows ? ` AND ${accessSql(scope.rows, params)}` : '';
-  return { params, where: `tenant_id = ${tenant}${live}${access} AND ${compiled}` };
+  return { params, where: `tenant_id = ${tenant}${live}${andRows(scope.rows, params)} AND ${compiled}` };
 }
 
 /** `?ref=` is a plain equality on the document's `ref`, added to the caller's filter. */
