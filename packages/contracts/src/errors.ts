@@ -26,6 +26,8 @@ export const ErrorCode = {
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   VALIDATION_FAILED: 'VALIDATION_FAILED',
   RATE_LIMITED: 'RATE_LIMITED',
+  QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
+  DOCUMENT_QUOTA_EXCEEDED: 'DOCUMENT_QUOTA_EXCEEDED',
   INTERNAL: 'INTERNAL',
   UNAVAILABLE: 'UNAVAILABLE',
 } as const;
@@ -59,6 +61,10 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   VALIDATION_FAILED: 422,
   RATE_LIMITED: 429,
+  /** The plan's requests for this month are used up: Retry-After says when the next month starts. */
+  QUOTA_EXCEEDED: 429,
+  /** The plan's documents are all in use: waiting does not help, deleting documents or a larger plan does. */
+  DOCUMENT_QUOTA_EXCEEDED: 403,
   INTERNAL: 500,
   UNAVAILABLE: 503,
 };

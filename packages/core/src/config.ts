@@ -20,6 +20,11 @@ export interface Limits {
   loginAttempts: number;
   /** Requests per second per principal on one collection (DESIGN 6.5); 0 turns the limit off. */
   collectionRatePerSecond: number;
+  /**
+   * How often a node adds its request counts to the database, and how old a cached plan or
+   * document count may grow before it is read again (DESIGN 6.5).
+   */
+  usageSyncMs: number;
 }
 
 export interface AuthConfig {
@@ -190,6 +195,7 @@ export function loadConfig(env: Env): Config {
       cursorBatch: int(env, 'CURSOR_BATCH', 100, 1, 10000),
       loginAttempts: int(env, 'LOGIN_ATTEMPTS_PER_MINUTE', 10, 1, 100000),
       collectionRatePerSecond: int(env, 'RATE_LIMIT_PER_SECOND', 100, 0, 1_000_000),
+      usageSyncMs: int(env, 'USAGE_SYNC_SECONDS', 30, 1, 3600) * 1000,
     },
   };
 }

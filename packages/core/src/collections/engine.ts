@@ -15,6 +15,7 @@ import { andRows, assertQueryReadable, assertWritable, limitReadable, UNRESTRICT
 import type { Verb } from '../access/policy.js';
 import { SqlParams } from '../query/params.js';
 import type { TenantSchemas } from './tenant-schemas.js';
+import type { DocumentQuota } from '../limits/document-meter.js';
 
 export interface WriteOptions {
   /** Internal fields the platform itself sets (token hashes, refresh state), merged after validation. */
@@ -115,6 +116,13 @@ export class CollectionEngine {
   /** Per-tenant JSON Schemas from `context/configs`, checked on every write inside its transaction. */
   useTenantSchemas(schemas: TenantSchemas): void {
     this.schemas = schemas;
+  }
+
+  private quota?: DocumentQuota;
+
+  /** Per-tenant plan quotas (DESIGN 6.5): asked before every create. */
+  useDocumentQuota(quota: DocumentQuota): void {
+    this.quota = quota;
   }
 
   private checkSchemas(db: SqlExecutor, ctx: RequestContext, reg: RegisteredCollection, docs: Record<string, unknown>[]): Promise<void> {
@@ -220,6 +228,7 @@ export class CollectionEngine {
   private async insert(ctx: RequestContext, reg: RegisteredCollection, bodies: Record<string, unknown>[], system: Record<string, unknown> = {}): Promise<Record<string, unknown>[]> {
     const access = await this.access(ctx, reg, 'create');
     for (const body of bodies) assertWritable(access, Object.keys(body));
+    await this.quota?.admit(ctx, reg, bodies.length);
     const stamp = stampOf(ctx.principal);
     const docs = await Promise.all(bodies.map(async (body) => newDocument(newId(stamp.ts), { ...(await hashFields(reg, body)), ...system }, ctx.principal, stamp)));
     const hooks = this.hooks.get(reg.path);

@@ -20,7 +20,7 @@ export interface RegisteredCollection {
 }
 
 /** Reserved first path segments: they are platform routes, never services. */
-const RESERVED_SERVICES = new Set(['api', 'status', 'metrics', 'discover', 'monitoring', 'events', 'me', 'config', 'well-known']);
+const RESERVED_SERVICES = new Set(['api', 'status', 'metrics', 'discover', 'monitoring', 'events', 'me', 'config', 'well-known', 'usage', 'tenants']);
 
 export class CollectionRegistry {
   private readonly collections = new Map<string, RegisteredCollection>();
