@@ -131,6 +131,19 @@ for (const shape of storeShapes()) {
       });
     }
 
+    it('shares and groups are stored without repeats by create, PATCH and PATCH /bulk alike', async () => {
+      const stats = h.sdk.special.stats;
+      const tag = unique('dedupe');
+      const doc = await stats.create({ key: `${tag}-k`, value: 1, tags: [tag], shares: ['u1', 'u1'], groups: ['g', 'g'] });
+      assert.deepEqual([doc.shares, doc.groups], [['u1'], ['g']]);
+      const patched = await stats.updateById(doc.id, { shares: ['u2', 'u2', 'u3'], groups: ['h', 'h'] });
+      assert.deepEqual([patched.shares, patched.groups], [['u2', 'u3'], ['h']]);
+      assert.equal(await stats.updateBulk({ tags: tag }, { shares: ['u4', 'u4'], groups: ['k', 'k', 'k'] }), 1);
+      const stored = await stats.findById(doc.id);
+      assert.deepEqual([stored.shares, stored.groups], [['u4'], ['k']]);
+      assert.equal(await stats.count({ query: { shares: 'u4', groups: 'k' } }), 1, 'the ownership columns hold the same lists');
+    });
+
     it('the typed accessors reach the same documents as collection()', async () => {
       const sdk = h.sdk;
       const tag = unique('typed');

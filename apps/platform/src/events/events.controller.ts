@@ -39,7 +39,7 @@ export class EventsController {
         if (error instanceof DomainError && error.code === ErrorCode.FORBIDDEN) return undefined;
         throw error;
       });
-      if (access && !access.rows && !access.readable) readable.push(reg.path);
+      if (access && !access.rows && !access.limits) readable.push(reg.path);
     }
     return { ...page, readable };
   }

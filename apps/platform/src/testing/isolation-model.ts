@@ -136,33 +136,32 @@ export function covers(object: string, path: string): boolean {
   return object === 'all' || object === `${service}:all` || object === `${service}:${collection}`;
 }
 
+/** One grant of the caller for a verb and collection, with its own limits (undefined: every field). */
+export interface HeldGrant {
+  possession: Possession;
+  field?: ReadonlySet<string>;
+  filter?: ReadonlySet<string>;
+}
+
 export interface Permission {
   can: boolean;
   possessions: ReadonlySet<Possession>;
-  /** undefined: every field. */
-  writable?: ReadonlySet<string>;
-  /** undefined: every field. */
-  readable?: ReadonlySet<string>;
+  grants: HeldGrant[];
 }
 
-/** The grants of the caller's roles for this verb and collection, merged: possessions add up, one unlimited grant lifts a limit. */
+const limitOf = (fields: string[] | undefined) => (fields?.length ? new Set(fields) : undefined);
+
+/** The grants of the caller's roles for this verb and collection, each kept with its own limits. */
 export function permission(tenant: TenantModel, who: PrincipalModel, verb: Verb, path: string): Permission {
   const mine = new Set(who.subjects.map((s) => qualified(s, tenant.domain)));
   const matched = tenant.grants.filter((g) => mine.has(qualified(g.subject, tenant.domain)) && actionOf(g.action).verbs.includes(verb) && covers(g.object, path));
-  if (matched.length === 0) return { can: false, possessions: new Set() };
-  const limit = (of: (g: GrantSpec) => string[] | undefined) =>
-    (matched.some((g) => !of(g)?.length) ? undefined : new Set(matched.flatMap((g) => of(g)!)));
-  return {
-    can: true,
-    possessions: new Set(matched.map((g) => actionOf(g.action).possession)),
-    writable: limit((g) => g.field),
-    readable: limit((g) => g.filter),
-  };
+  const grants = matched.map((g) => ({ possession: actionOf(g.action).possession, field: limitOf(g.field), filter: limitOf(g.filter) }));
+  return { can: grants.length > 0, possessions: new Set(grants.map((g) => g.possession)), grants };
 }
 
-export type ReadRule = { status: 403; why: string } | { status: 200; zones?: Zone[]; readable?: ReadonlySet<string> };
+export type ReadRule = { status: 403; why: string } | { status: 200; zones?: Zone[]; perm: Permission };
 
-/** What a read of `path` reaches: 403, or the zones (undefined: the whole tenant) and the readable fields. */
+/** What a read of `path` reaches: 403, or the zones (undefined: the whole tenant) and the read grants. */
 export function readRule(tenant: TenantModel, who: PrincipalModel, path: string, requested?: Zone[]): ReadRule {
   const perm = permission(tenant, who, 'read', path);
   if (!perm.can) return { status: 403, why: 'no read grant' };
@@ -170,12 +169,12 @@ export function readRule(tenant: TenantModel, who: PrincipalModel, path: string,
   if (requested) {
     const missing = requested.filter((z) => !unscoped && !perm.possessions.has(z));
     if (missing.length > 0) return { status: 403, why: `zone ${missing.join(',')} not held` };
-    return { status: 200, zones: requested, readable: perm.readable };
+    return { status: 200, zones: requested, perm };
   }
-  if (unscoped) return { status: 200, readable: perm.readable };
+  if (unscoped) return { status: 200, perm };
   const held = ZONES.filter((z) => perm.possessions.has(z));
   const preferred = held.filter((z) => z === 'own' || z === 'share');
-  return { status: 200, zones: preferred.length > 0 ? preferred : held, readable: perm.readable };
+  return { status: 200, zones: preferred.length > 0 ? preferred : held, perm };
 }
 
 /** One possession (or zone) on its own: own, share, group or client. */
@@ -200,21 +199,61 @@ export function sees(rule: ReadRule, who: PrincipalModel, doc: DocModel, include
   return true;
 }
 
-/** Whether a write of `verb` on an existing document reaches it (the caller holds a grant of that verb). */
-export function reaches(perm: Permission, who: PrincipalModel, doc: DocModel, includeDeleted: boolean): boolean {
-  if (!perm.can || doc.tenant !== who.tenant || doc.destroyed || (doc.deleted && !includeDeleted)) return false;
-  if (perm.possessions.has('any')) return true;
-  const viaPossession = [...perm.possessions].some((p) => p !== 'any' && holds(p, who, doc));
-  return viaPossession && doc.clients.includes(who.cid);
+const grantReaches = (grant: HeldGrant, who: PrincipalModel, doc: DocModel) => grant.possession === 'any' || holds(grant.possession, who, doc);
+
+/**
+ * What a reader gets of `doc`: the fields of the `filter`s of the read grants that reach this
+ * document, all of them if one has no filter. A grant never widens what another shows of rows
+ * only the other reaches. No grant reaching it (or none at all): the core fields.
+ */
+export function readableOn(perm: Permission, who: PrincipalModel, doc: DocModel): ReadonlySet<string> | undefined {
+  const reaching = perm.grants.filter((g) => grantReaches(g, who, doc));
+  return reaching.some((g) => !g.filter) ? undefined : new Set(reaching.flatMap((g) => [...g.filter!]));
 }
 
-/** Why a write of these fields is refused (403), or undefined when the grants allow it. */
+/** Every way a live document of the caller's tenant can stand to it: owned or not, shared or not, in its group or not, of its client or not. */
+function standings(who: PrincipalModel): DocModel[] {
+  const all: DocModel[] = [];
+  for (let bits = 0; bits < 16; bits++) {
+    all.push({
+      id: `standing-${bits}`, tenant: who.tenant, path: '', data: {}, version: 1, deleted: false, destroyed: false,
+      owner: bits & 1 ? who.uid : 'someone-else', shares: bits & 2 ? [who.uid] : [], groups: bits & 4 ? [who.tenant] : [], clients: bits & 8 ? [who.cid] : [],
+    });
+  }
+  return all;
+}
+
+/**
+ * The first of `fields` a query may not name: one some document it could touch (`admits`) does
+ * not show the caller, judged on every standing such a document could have, not on the data
+ * (else which documents match would reveal the field).
+ */
+export function hiddenField(fields: string[], perm: Permission, who: PrincipalModel, admits: (doc: DocModel) => boolean): string | undefined {
+  const rows = standings(who).filter(admits);
+  return fields.find((field) => rows.some((doc) => !fieldReadable(readableOn(perm, who, doc), field)));
+}
+
+/** The grants allowing a write of these fields: those whose `field` holds every one (ownership fields aside). */
+function allowing(perm: Permission, fields: string[]): HeldGrant[] {
+  const data = fields.filter((f) => !OWNERSHIP.has(f));
+  return perm.grants.filter((g) => !g.field || data.every((f) => g.field!.has(f)));
+}
+
+/** Whether a write of `verb` (of `fields`) on an existing document reaches it: through a grant allowing those fields. */
+export function reaches(perm: Permission, who: PrincipalModel, doc: DocModel, includeDeleted: boolean, fields: string[] = []): boolean {
+  if (!perm.can || doc.tenant !== who.tenant || doc.destroyed || (doc.deleted && !includeDeleted)) return false;
+  const grants = allowing(perm, fields);
+  if (grants.some((g) => g.possession === 'any')) return true;
+  return grants.some((g) => grantReaches(g, who, doc)) && doc.clients.includes(who.cid);
+}
+
+/** Why a write of these fields is refused (403), or undefined when one grant allows them all. */
 export function writeRefusal(perm: Permission, fields: string[]): string | undefined {
   if (!perm.can) return 'no grant';
+  const grants = allowing(perm, fields);
+  if (grants.length === 0) return `no grant may write ${fields.filter((f) => !OWNERSHIP.has(f)).join(', ')}`;
   const ownership = fields.find((f) => OWNERSHIP.has(f));
-  if (ownership && !perm.possessions.has('any')) return `${ownership} needs an unscoped grant`;
-  const denied = perm.writable ? fields.filter((f) => !OWNERSHIP.has(f) && !perm.writable!.has(f)) : [];
-  return denied.length > 0 ? `may not write ${denied.join(', ')}` : undefined;
+  return ownership && !grants.some((g) => g.possession === 'any') ? `${ownership} needs an unscoped grant` : undefined;
 }
 
 export const fieldReadable = (readable: ReadonlySet<string> | undefined, field: string): boolean =>
@@ -318,9 +357,10 @@ export function modelledOfStored(stored: Record<string, unknown>, dataFields: re
   };
 }
 
-export function modelled(doc: DocModel): Record<string, unknown> {
+/** A document as the suite compares it; `readable`: only the data fields a caller allowed those sees. */
+export function modelled(doc: DocModel, readable?: ReadonlySet<string>): Record<string, unknown> {
   return {
     id: doc.id, owner: doc.owner, shares: sorted(doc.shares), groups: sorted(doc.groups), clients: sorted(doc.clients),
-    version: doc.version, deleted: doc.deleted, data: doc.data,
+    version: doc.version, deleted: doc.deleted, data: Object.fromEntries(Object.entries(doc.data).filter(([k]) => fieldReadable(readable, k))),
   };
 }

@@ -6,7 +6,7 @@ import type { CollectionRegistry } from '../collections/registry.js';
 import { decide, parseAction, PolicyError, VERBS, type Decision, type GrantInput, type Policy, type Verb } from './policy.js';
 import type { PolicyIndex } from './policy-index.js';
 import type { SqlExecutor } from '../store/types.js';
-import type { AccessResolver, AccessScope } from './access-scope.js';
+import { limitsOf, type AccessResolver, type AccessScope } from './access-scope.js';
 import { resolveZones, type Zone } from './zones.js';
 
 /** Who asks, from where, for `/auth/can` and for the grant gate. */
@@ -78,7 +78,9 @@ export class AccessControl {
     const decision = await this.decide(caller, verb, service, collection, new Date(), db);
     if (!decision.can) throw new DomainError(ErrorCode.FORBIDDEN, decision.reason);
     const unscoped = decision.possessions.has('any');
-    const base = { writable: decision.fields, readable: decision.readable, unscoped };
+    // A read is limited by its grants' `filter`, a write by their `field`.
+    const limits = limitsOf(decision.matched.map((p) => ({ possession: p.possession, fields: verb === 'read' ? p.filter : p.field })));
+    const base = { principal: caller.principal, limits, unscoped };
     if (verb === 'create') return base;
     if (verb === 'read') {
       const zones = resolveZones(requestedZones, decision.possessions);

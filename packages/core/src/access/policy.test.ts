@@ -22,17 +22,16 @@ test('grants match by subject, verb and object; possessions, fields and the reas
   const read = decide(policies, request());
   assert.equal(read.can, true);
   assert.deepEqual([...read.possessions].sort(), ['own', 'share']);
-  assert.deepEqual([...read.readable!].sort(), ['city', 'name'], 'readable fields are the union of the matching limits');
-  assert.equal(read.fields, undefined);
+  assert.deepEqual(read.matched.map((p) => p.filter), [['name', 'city'], ['name']], 'each matching grant keeps its own limit');
   assert.match(read.reason, /g1, g2/);
   const update = decide(policies, request({ verb: 'update' }));
-  assert.deepEqual([...update.fields!], ['city']);
+  assert.deepEqual(update.matched.map((p) => p.field), [['city']]);
   const denied = decide(policies, request({ verb: 'delete' }));
   assert.equal(denied.can, false);
   assert.match(denied.reason, /no grant of user@acme.test allows delete on career:businesses/);
   assert.equal(decide(policies, request({ service: 'identity', collection: 'users' })).can, false, 'career:all does not reach identity');
   const admin = decide(policies, request({ subjects: [`admin@${T}`], verb: 'delete', service: 'identity', collection: 'users' }));
-  assert.deepEqual([admin.can, [...admin.possessions], admin.fields, admin.readable], [true, ['any'], undefined, undefined]);
+  assert.deepEqual([admin.can, [...admin.possessions], admin.matched[0].field, admin.matched[0].filter], [true, ['any'], undefined, undefined]);
   assert.equal(decide(policies, request({ subjects: [`user@other.test`] })).can, false, 'a role of another tenant is another subject');
 });
 

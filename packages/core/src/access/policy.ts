@@ -78,10 +78,7 @@ export interface Decision {
   reason: string;
   /** Possessions the caller holds for this verb and object; `any` means unscoped. */
   possessions: Set<Possession>;
-  /** Writable fields when every matching grant limits them; undefined when unlimited. */
-  fields?: Set<string>;
-  /** Readable fields when every matching grant limits them; undefined when unlimited. */
-  readable?: Set<string>;
+  /** The grants that hold, each with its own field limits. */
   matched: Policy[];
 }
 
@@ -93,16 +90,11 @@ function conditionMiss(policy: Policy, request: AccessRequest): Miss | undefined
   return undefined;
 }
 
-/** Union of the limits of the matching grants: one grant without a limit lifts it. */
-function unionLimit(matched: Policy[], pick: (p: Policy) => string[] | undefined): Set<string> | undefined {
-  if (matched.some((p) => pick(p) === undefined)) return undefined;
-  return new Set(matched.flatMap((p) => pick(p)!));
-}
-
 /**
  * Decides one request against a tenant's policies: every grant of one of the caller's subjects
  * for this verb and object, whose location and time conditions hold, contributes its
- * possession and its field limits. The reason says which grants matched or why none did.
+ * possession, and its field limits hold on the rows it reaches (access-scope). The reason says
+ * which grants matched or why none did.
  */
 export function decide(policies: readonly Policy[], request: AccessRequest): Decision {
   const subjects = new Set(request.subjects);
@@ -124,8 +116,6 @@ export function decide(policies: readonly Policy[], request: AccessRequest): Dec
     can: true,
     reason: `policy matched: ${matched.map((p) => p.source).join(', ')}`,
     possessions: new Set(matched.map((p) => p.possession)),
-    fields: unionLimit(matched, (p) => p.field),
-    readable: unionLimit(matched, (p) => p.filter),
     matched,
   };
 }

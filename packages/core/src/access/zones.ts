@@ -50,3 +50,18 @@ export function zoneSql(zones: readonly Zone[], principal: Principal, params: Sq
   if (zones.includes('client')) parts.push(`clients @> ARRAY[${params.add(principal.cid)}]::text[]`);
   return parts.length > 0 ? `(${parts.join(' AND ')})` : 'TRUE';
 }
+
+/** A stored document, whose ownership fields (owner, shares, groups, clients) the zones read. */
+export type Owned = Readonly<Record<string, unknown>>;
+
+const has = (list: unknown, value: string): boolean => Array.isArray(list) && list.includes(value);
+
+/** Whether one zone (or possession) reaches a document: the SQL of `zoneSql` for one row, in memory. */
+export function zoneHolds(zone: Zone, principal: Principal, doc: Owned): boolean {
+  switch (zone) {
+    case 'own': return doc.owner === actorOf(principal);
+    case 'share': return has(doc.shares, actorOf(principal));
+    case 'group': return Array.isArray(doc.groups) && principal.groups.some((group) => has(doc.groups, group));
+    case 'client': return has(doc.clients, principal.cid);
+  }
+}

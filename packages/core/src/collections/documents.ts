@@ -48,10 +48,21 @@ export function newDocument(id: string, body: Record<string, unknown>, principal
   };
 }
 
+/**
+ * A patch's ownership lists as stored, the same as on create: without repeats, and `clients`
+ * always keeping the caller's client and its coworkers.
+ */
+export function ownershipOfPatch(set: Record<string, unknown>, principal: Principal): Record<string, unknown> {
+  const out = { ...set };
+  if (Array.isArray(set.shares)) out.shares = union(set.shares);
+  if (Array.isArray(set.groups)) out.groups = union(set.groups);
+  if (Array.isArray(set.clients)) out.clients = union(set.clients, [principal.cid], principal.coworkers);
+  return out;
+}
+
 export function patchDocument(doc: Doc, set: Record<string, unknown>, unset: string[], principal: Principal, stamp: Stamp): Doc {
-  const next: Record<string, unknown> = { ...doc, ...set };
+  const next: Record<string, unknown> = { ...doc, ...ownershipOfPatch(set, principal) };
   for (const key of unset) delete next[key];
-  if (set.clients) next.clients = union(set.clients as unknown[], [principal.cid], principal.coworkers);
   next.updated_at = stamp.at;
   next.updated_by = stamp.by;
   next.updated_in = stamp.in;

@@ -6,12 +6,12 @@ import { newId } from '../ids.js';
 import type { ReadOptions } from '../query/read-options.js';
 import type { SqlExecutor, Store } from '../store/types.js';
 import { quoteIdent } from './ddl.js';
-import { hashFields, lifecycle, newDocument, patchDocument, present, stampOf, type Doc } from './documents.js';
+import { hashFields, lifecycle, newDocument, ownershipOfPatch, patchDocument, present, stampOf, type Doc } from './documents.js';
 import { populate } from './populate.js';
 import type { CollectionRegistry, RegisteredCollection } from './registry.js';
 import { compileSelect, compileWhere, filterWithRef, type Scope } from './select.js';
 import { appendChanges, type Change, type ChangeOp } from '../events/outbox.js';
-import { andRows, assertQueryReadable, assertWritable, limitReadable, UNRESTRICTED, type AccessScope, type RowAccess } from '../access/access-scope.js';
+import { andRows, assertQueryReadable, limitReadable, UNRESTRICTED, writeAccess, type AccessScope, type RowAccess } from '../access/access-scope.js';
 import type { Verb } from '../access/policy.js';
 import { SqlParams } from '../query/params.js';
 import type { TenantSchemas } from './tenant-schemas.js';
@@ -49,7 +49,7 @@ export interface CollectionHooks {
 
 /** Without a read grant a caller reads no field of its own, only the core ones. */
 function noReadGrant(error: unknown): AccessScope {
-  if (error instanceof DomainError && error.code === ErrorCode.FORBIDDEN) return { unscoped: false, readable: new Set() };
+  if (error instanceof DomainError && error.code === ErrorCode.FORBIDDEN) return { unscoped: false, limits: [] };
   throw error;
 }
 
@@ -227,7 +227,7 @@ export class CollectionEngine {
 
   private async insert(ctx: RequestContext, reg: RegisteredCollection, bodies: Record<string, unknown>[], system: Record<string, unknown> = {}): Promise<Record<string, unknown>[]> {
     const access = await this.access(ctx, reg, 'create');
-    for (const body of bodies) assertWritable(access, Object.keys(body));
+    for (const body of bodies) writeAccess(access, Object.keys(body));
     await this.quota?.admit(ctx, reg, bodies.length);
     const stamp = stampOf(ctx.principal);
     const docs = await Promise.all(bodies.map(async (body) => newDocument(newId(stamp.ts), { ...(await hashFields(reg, body)), ...system }, ctx.principal, stamp)));
@@ -255,15 +255,15 @@ export class CollectionEngine {
       await this.changed(db, ctx, reg, stored.rows.map((row) => ({ op: 'c', after: row.doc })));
       return revealed;
     });
-    return docs.map((doc, i) => ({ ...present(reg, doc), ...revealed[i] }));
+    const shown = await this.shown(ctx, reg, docs);
+    return shown.map((doc, i) => ({ ...doc, ...revealed[i] }));
   }
 
   async updateById(ctx: RequestContext, reg: RegisteredCollection, id: string, body: unknown, options: WriteOptions = {}): Promise<Record<string, unknown>> {
     const internalOnly = options.system !== undefined && body !== null && typeof body === 'object' && Object.keys(body).length === 0;
     const { set, unset } = internalOnly ? { set: {}, unset: [] } : reg.body.patch(body);
     if (!internalOnly) this.hooks.get(reg.path)?.beforeUpdate?.(ctx, { set, unset });
-    const access = await this.access(ctx, reg, 'update');
-    assertWritable(access, [...Object.keys(set), ...unset]);
+    const access = writeAccess(await this.access(ctx, reg, 'update'), [...Object.keys(set), ...unset]);
     const hashed = { ...(await hashFields(reg, set)), ...options.system };
     const after = this.hooks.get(reg.path)?.afterUpdate;
     return this.modify(ctx, reg, id, { ...options, rows: access.rows }, 'u', (doc, stamp) => patchDocument(doc, hashed, unset, ctx.principal, stamp),
@@ -290,30 +290,28 @@ export class CollectionEngine {
 
   async destroyById(ctx: RequestContext, reg: RegisteredCollection, id: string, options: WriteOptions = {}): Promise<Record<string, unknown>> {
     const { rows } = await this.access(ctx, reg, 'delete');
-    return this.write(ctx, async (db, txCtx) => {
+    const destroyed = await this.write(ctx, async (db, txCtx) => {
       const doc = await this.load(db, ctx, reg, id, true, true, rows);
       this.checkVersion(reg, doc, options);
       await db.query(`DELETE FROM ${quoteIdent(reg.table)} WHERE tenant_id = $1 AND id = $2`, [ctx.tenant, id]);
       // Destroying is a write too: its version follows the last one, so receivers see it as newer.
       await this.changed(db, ctx, reg, [{ op: 'd', before: doc, version: doc.version + 1 }]);
       await this.hooks.get(reg.path)?.afterDelete?.(txCtx, doc, true);
-      return present(reg, doc);
+      return doc;
     });
+    return (await this.shown(ctx, reg, [destroyed]))[0];
   }
 
   /** PATCH /bulk: one statement, so the filter and the update see the same rows. */
   async updateBulk(ctx: RequestContext, reg: RegisteredCollection, filter: Filter, body: unknown): Promise<number> {
     const { set, unset } = reg.body.patch(body);
     this.hooks.get(reg.path)?.beforeUpdate?.(ctx, { set, unset });
-    const access = await this.access(ctx, reg, 'update');
-    assertWritable(access, [...Object.keys(set), ...unset]);
-    assertQueryReadable(access, filter, []);
+    const access = writeAccess(await this.access(ctx, reg, 'update'), [...Object.keys(set), ...unset]);
     // The count a bulk update answers reveals what its filter matched: the filter may use only
-    // what the caller could read (with no read grant, only the core fields).
-    assertQueryReadable(await this.access(ctx, reg, 'read').catch(noReadGrant), filter, []);
-    const hashed = await hashFields(reg, set);
+    // what the caller could read on every row it updates (with no read grant, the core fields).
+    assertQueryReadable(await this.access(ctx, reg, 'read').catch(noReadGrant), filter, [], access);
+    const hashed = ownershipOfPatch(await hashFields(reg, set), ctx.principal);
     const stamp = stampOf(ctx.principal);
-    if (hashed.clients) hashed.clients = [...new Set([...(hashed.clients as string[]), ctx.principal.cid, ...ctx.principal.coworkers])];
     const { params, where } = compileWhere(reg, this.scope(ctx, false, access), filter, this.limits);
     const stamps = params.add(JSON.stringify({ updated_at: stamp.at, updated_by: stamp.by, updated_in: stamp.in, timestamp: stamp.ts }));
     const assignments = [
@@ -342,7 +340,7 @@ export class CollectionEngine {
 
   private async modify(ctx: RequestContext, reg: RegisteredCollection, id: string, options: WriteOptions & { rows?: RowAccess }, op: ChangeOp,
     change: (doc: Doc, stamp: ReturnType<typeof stampOf>) => Doc, hook?: (ctx: RequestContext, doc: Doc) => Promise<void>): Promise<Record<string, unknown>> {
-    return this.write(ctx, async (db, txCtx) => {
+    const written = await this.write(ctx, async (db, txCtx) => {
       const doc = await this.load(db, ctx, reg, id, options.includeDeleted ?? false, true, options.rows);
       this.checkVersion(reg, doc, options);
       const next = change(doc, stampOf(ctx.principal));
@@ -354,8 +352,15 @@ export class CollectionEngine {
       ).catch((error) => translate(error, reg));
       // A delete tells receivers to drop their copy: the event has no `after` (seed 000).
       await this.changed(db, ctx, reg, [op === 'd' ? { op, before: doc, version: next.version } : { op, before: doc, after: next }]);
-      return present(reg, next);
+      return next;
     });
+    return (await this.shown(ctx, reg, [written]))[0];
+  }
+
+  /** A write's answer: each document as the caller may read it (without a read grant, its core fields). */
+  private async shown(ctx: RequestContext, reg: RegisteredCollection, stored: Doc[]): Promise<Record<string, unknown>[]> {
+    const access = ctx.access ? await this.access(ctx, reg, 'read').catch(noReadGrant) : UNRESTRICTED;
+    return stored.map((doc) => limitReadable(access, doc, present(reg, doc)));
   }
 
   private checkVersion(reg: RegisteredCollection, doc: Doc, options: WriteOptions): void {
@@ -399,7 +404,7 @@ export class CollectionEngine {
   }
 
   private async output(ctx: RequestContext, reg: RegisteredCollection, docs: Doc[], options: Pick<ReadOptions, 'projection' | 'populate'>, access: AccessScope): Promise<Record<string, unknown>[]> {
-    const shaped = docs.map((doc) => limitReadable(access, present(reg, doc, options.projection)));
+    const shaped = docs.map((doc) => limitReadable(access, doc, present(reg, doc, options.projection)));
     if (options.populate.length === 0) return shaped;
     return populate(this.db(ctx), this.registry, ctx, reg, shaped, options.populate);
   }

@@ -41,7 +41,7 @@ export async function populate(
       params.values,
     );
     const projection = spec.select ? Object.fromEntries(spec.select.map((f) => [f, 1 as const])) : undefined;
-    const byId = new Map(rows.rows.map((r) => [r.doc.id, limitReadable(access ?? UNRESTRICTED, present(target, r.doc, projection))]));
+    const byId = new Map(rows.rows.map((r) => [r.doc.id, limitReadable(access ?? UNRESTRICTED, r.doc, present(target, r.doc, projection))]));
     for (const doc of docs) {
       const value = doc[spec.path];
       doc[spec.path] = Array.isArray(value)
