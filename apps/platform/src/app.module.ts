@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { AccessControl, CollectionEngine, CollectionRegistry, TenantDirectory, TenantResolver, WebhookAdmin, type Config, type RateLimiter, type Identity, type Store } from '@stratum/core';
+import { AccessControl, CollectionEngine, CollectionRegistry, TenantDirectory, TenantResolver, UsageService, WebhookAdmin, type Config, type RateLimiter, type Identity, type Store } from '@stratum/core';
 import { AuthGuard } from './auth/auth.guard.js';
 import type { Authenticator } from './auth/authenticator.js';
 import { CollectionsController } from './collections/collections.controller.js';
@@ -17,6 +17,7 @@ import { WebhooksController } from './events/webhooks.controller.js';
 import { WellKnownController } from './auth/well-known.controller.js';
 import { MeController } from './auth/me.controller.js';
 import { ClientConfigController } from './auth/client-config.controller.js';
+import { TenantPlansController, UsageController } from './usage/usage.controller.js';
 
 export interface PlatformDeps {
   config: Config;
@@ -30,6 +31,7 @@ export interface PlatformDeps {
   webhooks: WebhookAdmin;
   access: AccessControl;
   limiter: RateLimiter;
+  usage: UsageService;
   resolver: TenantResolver;
 }
 
@@ -40,7 +42,7 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       // Ops and docs first: their static paths must not be read as /:service/:collection.
-      controllers: [OpsController, DocsController, AuthController, CanController, WellKnownController, WebhooksController, EventsController, MeController, ClientConfigController, CollectionsController],
+      controllers: [OpsController, DocsController, AuthController, CanController, WellKnownController, WebhooksController, EventsController, MeController, ClientConfigController, UsageController, TenantPlansController, CollectionsController],
       providers: [
         { provide: CONFIG, useValue: deps.config },
         { provide: STORE, useValue: deps.store },
@@ -55,6 +57,7 @@ export class PlatformModule {
         { provide: AccessControl, useValue: deps.access },
         { provide: RATE_LIMITER, useValue: deps.limiter },
         { provide: TenantResolver, useValue: deps.resolver },
+        { provide: UsageService, useValue: deps.usage },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
   AccessControl, assertGrant, bootstrapRoot, busReachesEveryNode, BUILTIN_COLLECTIONS, mergeHooks, openRateLimiter, PolicyIndex, TenantResolver, TenantSchemas, CollectionEngine, CollectionRegistry, cqrsConfigHooks, createIdentity, EventDispatcher, openBus, openStore,
-  WebhookAdmin, type BootstrapResult, type Bus, type Config, type Identity, type Store,
+  UsageService, WebhookAdmin, type BootstrapResult, type Bus, type Config, type Identity, type Store,
 } from '@stratum/core';
 import type { FastifyInstance } from 'fastify';
 import { PlatformModule } from './app.module.js';
@@ -19,6 +19,8 @@ export interface Platform {
   identity: Identity;
   bus: Bus;
   bootstrap: BootstrapResult;
+  /** Plans, usage metering and quota enforcement (DESIGN 6.5). */
+  usage: UsageService;
   /** The event dispatcher of the `all` and `worker` roles; absent on `api` nodes. */
   dispatcher?: EventDispatcher;
   /** Stops accepting, ends streams, drains in-flight requests, then closes the database. */
@@ -59,18 +61,24 @@ export async function createPlatform(config: Config, extra: { store?: Store; reg
   const dispatcher = config.role === 'api' ? undefined : new EventDispatcher(store, bus, config.events, dispatcherLog(config));
   if (dispatcher && config.events.enabled) engine.onCommitted(() => dispatcher.nudge());
   const limiter = await openRateLimiter(config.redisUrl);
+  const usage = await UsageService.open({
+    db: store, registry, tenants: identity.tenants, limiter, bus, rootTenant: config.auth.rootDomain,
+    syncMs: config.limits.usageSyncMs, redisUrl: config.redisUrl, onError: dispatcherLog(config),
+  });
+  engine.useDocumentQuota(usage.documents);
   const metrics = new Metrics(store);
   metrics.watchEvents(store, dispatcher?.stats);
   const lifecycle = new Lifecycle();
   const adapter = new FastifyAdapter(fastifyOptions(config));
   installHttpEdges(adapter.getInstance() as unknown as FastifyInstance, metrics);
   const app = await NestFactory.create<NestFastifyApplication>(
-    PlatformModule.with({ config, store, registry, engine, authenticator: createAuthenticator(config, identity.authenticator, identity.oidc), identity, metrics, lifecycle, webhooks, access, limiter, resolver: new TenantResolver(config.tenantResolution, identity.tenants, config.auth.rootDomain) }),
+    PlatformModule.with({ config, store, registry, engine, authenticator: createAuthenticator(config, identity.authenticator, identity.oidc), identity, metrics, lifecycle, webhooks, access, limiter, usage, resolver: new TenantResolver(config.tenantResolution, identity.tenants, config.auth.rootDomain) }),
     adapter,
     { logger: config.logLevel === 'silent' ? false : ['error', 'warn'], bodyParser: true },
   );
   await app.init();
   dispatcher?.start();
+  usage.start();
   let closing: Promise<void> | undefined;
   return {
     app,
@@ -79,6 +87,7 @@ export async function createPlatform(config: Config, extra: { store?: Store; reg
     identity,
     bus,
     bootstrap,
+    usage,
     dispatcher,
     close() {
       closing ??= (async () => {
@@ -87,6 +96,8 @@ export async function createPlatform(config: Config, extra: { store?: Store; reg
         await lifecycle.drain(2000);
         await app.close();
         await dispatcher?.stop();
+        // The last request counts go to the database before it closes.
+        await usage.close();
         await limiter.close();
         await bus.close();
         if (!extra.store) await store.close();

@@ -1,4 +1,4 @@
-import type { Core } from '@stratum/contracts';
+import type { Core, Usage } from '@stratum/contracts';
 import { CollectionClient } from './collection.js';
 import { TokenClient } from './tokens.js';
 import { Transport, type ClientOptions, type PlatformResponse, type RequestOptions } from './transport.js';
@@ -50,6 +50,14 @@ export class PlatformClient {
   /** Any collection, built-in or declared by the tenant: `collection<Order>('shop', 'orders')`. */
   collection<T extends Core = Document, I = Input<T>>(service: string, name: string): CollectionClient<T, I> {
     return new CollectionClient<T, I>(this.transport, service, name);
+  }
+
+  /**
+   * `GET /usage`: the tenant's requests this month and its live documents, next to its plan's
+   * limits (`null`: unlimited). For the tenant's admins: others get a 403.
+   */
+  async usage(options: RequestOptions = {}): Promise<Usage> {
+    return (await this.request<{ data: Usage }>('GET', '/usage', options)).body.data;
   }
 
   /**

@@ -5,6 +5,7 @@ export { readSearch, type CountParams, type FindByIdParams, type FindParams, typ
 export { parseSse, type SseEvent } from './sse.js';
 export { ifMatchHeader, type ClientOptions, type PlatformResponse, type RequestOptions, type TokenSource } from './transport.js';
 export type * from './types.js';
+export type { Plan, PlanLimits, Usage } from '@stratum/contracts';
 export { TokenClient, type ClientSignIn, type PasswordSignIn } from './tokens.js';
 export {
   applyChange, changeVersion, generateWebhookSecret, memoryChangeTarget, signWebhook, verifyWebhook, WebhookVerificationError,

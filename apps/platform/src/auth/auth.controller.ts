@@ -8,6 +8,7 @@ import type { AuthenticatedRequest } from './auth.guard.js';
 import type { Authenticator } from './authenticator.js';
 import { basicCredentials } from './basic.js';
 import { Public } from './public.decorator.js';
+import { OutsideQuota } from '../usage/outside-quota.decorator.js';
 
 function body(value: unknown): Record<string, unknown> {
   assertPlainObject(value ?? {}, 'The body');
@@ -58,11 +59,13 @@ export class AuthController {
     };
   }
 
+  @OutsideQuota()
   @Get('logout')
   logoutGet(@Ctx() ctx: RequestContext) {
     return this.logout(ctx);
   }
 
+  @OutsideQuota()
   @Post('logout')
   @HttpCode(200)
   async logout(@Ctx() ctx: RequestContext) {
@@ -72,6 +75,7 @@ export class AuthController {
   }
 
   /** "Sign out everywhere": every session of the calling user. */
+  @OutsideQuota()
   @Post('logout/all')
   @HttpCode(200)
   async logoutAll(@Ctx() ctx: RequestContext) {
