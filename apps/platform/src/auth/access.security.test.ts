@@ -102,7 +102,25 @@ for (const shape of storeShapes()) {
       assert.equal(mine.status, 200, mine.text);
       assert.equal(mine.body.items.some((e: any) => e.topic === 'special.stats'), false, 'whole documents of others would leak');
       const all = await h.call('/events?limit=500', { token: admin });
+      assert.equal(all.status, 200, all.text);
       assert.ok(all.body.items.some((e: any) => e.id === docs.bob));
+    });
+
+    test('routes outside the collection engine need a grant on the collection they name, besides the scope', async () => {
+      for (const body of [
+        { subject: 'config-reader', action: 'read', object: 'context:configs' },
+        { subject: 'config-editor', action: 'update', object: 'context:configs' },
+      ]) assert.equal((await h.call('/auth/grants', { token: admin, body })).status, 201);
+      const reader = await person(h, admin, ['config-reader']);
+      const editor = await person(h, admin, ['config-editor']);
+      const denied = await h.call('/events/webhooks', { token: reader.token });
+      expectError(denied, 403, 'FORBIDDEN');
+      assert.match(denied.body.message, /update on context:configs/, denied.text);
+      expectError(await h.call('/events/webhooks', { token: narrow.token }), 403, 'FORBIDDEN');
+      const allowed = await h.call('/events/webhooks', { token: editor.token });
+      assert.equal(allowed.status, 200, allowed.text);
+      const client = decodeJwt(admin).payload.cid as string;
+      expectError(await h.call(`/domain/clients/${client}/api-key`, { token: editor.token, method: 'POST' }), 403, 'FORBIDDEN');
     });
 
     test('populate drops what the caller may not read', async () => {
