@@ -3,6 +3,7 @@ import { clientCreateCommand } from './clients.js';
 import type { Command } from './command.js';
 import { keysListCommand, keysRotateCommand } from './keys.js';
 import { migrateCommand } from './migrate.js';
+import { tenantPlanCommand } from './plans.js';
 import { tenantCreateCommand, tenantListCommand } from './tenants.js';
 import { userCreateCommand } from './users.js';
 
@@ -12,6 +13,7 @@ export const COMMANDS: readonly Command[] = [
   keysListCommand,
   tenantCreateCommand,
   tenantListCommand,
+  tenantPlanCommand,
   clientCreateCommand,
   userCreateCommand,
 ];
