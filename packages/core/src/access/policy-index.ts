@@ -3,7 +3,8 @@ import type { Bus } from '../bus/bus.js';
 import { DomainError } from '../errors.js';
 import type { CollectionHooks } from '../collections/engine.js';
 import type { Doc } from '../collections/documents.js';
-import type { RequestContext, TenantId } from '../context.js';
+import type { TenantId } from '../context.js';
+import { TenantCache } from '../collections/tenant-cache.js';
 import type { SqlExecutor } from '../store/types.js';
 import { compilePolicy, PolicyError, type GrantInput, type Policy } from './policy.js';
 import { expandRbac } from './rbac.js';
@@ -37,27 +38,15 @@ export interface TenantPolicies {
  * nothing is cached, so a revoked grant still denies on the next request.
  */
 export class PolicyIndex {
-  private readonly cache = new Map<TenantId, Promise<TenantPolicies>>();
+  private readonly cache: TenantCache<TenantPolicies>;
 
-  constructor(private readonly db: SqlExecutor, private readonly bus: Bus, private readonly cached: boolean) {
-    bus.subscribe(POLICIES_CHANGED, (data) => {
-      const tenant = (data as { tenant?: TenantId }).tenant;
-      if (tenant) this.cache.delete(tenant);
-    });
-    bus.onReconnect?.(() => this.cache.clear());
+  constructor(db: SqlExecutor, bus: Bus, cached: boolean) {
+    this.cache = new TenantCache(db, bus, POLICIES_CHANGED, cached);
   }
 
-  /** `db` is the caller's transaction when it is in one: on PGlite's one connection, another query would wait for it forever. */
-  policies(tenant: TenantId, db: SqlExecutor = this.db): Promise<TenantPolicies> {
-    const hit = this.cache.get(tenant);
-    if (hit) return hit;
-    const loading = this.load(tenant, db);
-    // What a transaction reads may never commit: only loads outside one are kept.
-    if (this.cached && db === this.db) {
-      this.cache.set(tenant, loading);
-      loading.catch(() => this.cache.delete(tenant));
-    }
-    return loading;
+  /** `db`: the caller's transaction when it is in one (see TenantCache.get). */
+  policies(tenant: TenantId, db?: SqlExecutor): Promise<TenantPolicies> {
+    return this.cache.get(tenant, '', (conn) => this.load(tenant, conn), db);
   }
 
   private async load(tenant: TenantId, db: SqlExecutor): Promise<TenantPolicies> {
@@ -84,31 +73,11 @@ export class PolicyIndex {
     return out;
   }
 
-  /** Forgets a tenant's policies on every node, once the change has committed. */
-  changed(ctx: RequestContext): void {
-    const forget = async () => {
-      this.cache.delete(ctx.tenant);
-      await this.bus.publish(POLICIES_CHANGED, { tenant: ctx.tenant });
-    };
-    this.cache.delete(ctx.tenant);
-    if (ctx.afterCommit) ctx.afterCommit(forget);
-    else void forget().catch(() => undefined);
-  }
-
   /**
    * Hooks for `auth/grants` and `context/configs`: any write drops the tenant's policies (a
    * config whose key changed away from RBAC must too). A grant that does not compile is refused.
    */
-  hooks(validate: (doc: Doc) => void = () => undefined): CollectionHooks {
-    const touch = async (ctx: RequestContext, docs: Doc[]) => {
-      for (const doc of docs) validate(doc);
-      this.changed(ctx);
-    };
-    return {
-      afterCreate: async (ctx, doc) => touch(ctx, [doc]),
-      afterUpdate: touch,
-      afterDelete: async (ctx, doc) => touch(ctx, [doc]),
-      beforeRestore: async (ctx, doc) => touch(ctx, [doc]),
-    };
+  hooks(validate?: (doc: Doc) => void): CollectionHooks {
+    return this.cache.hooks(validate);
   }
 }

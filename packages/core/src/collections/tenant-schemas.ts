@@ -1,12 +1,12 @@
 import { COMPUTED_FIELDS, ErrorCode } from '@stratum/contracts';
 import type { ValidateFunction } from 'ajv';
 import type { Bus } from '../bus/bus.js';
-import type { RequestContext, TenantId } from '../context.js';
+import type { TenantId } from '../context.js';
 import { DomainError } from '../errors.js';
 import type { SqlExecutor } from '../store/types.js';
 import type { CollectionHooks } from './engine.js';
-import type { Doc } from './documents.js';
 import type { CollectionRegistry } from './registry.js';
+import { TenantCache } from './tenant-cache.js';
 import { createAjv, errorDetails } from './validation.js';
 
 const SCHEMAS_CHANGED = 'stratum-internal.schemas.changed';
@@ -26,34 +26,20 @@ function ownFields(doc: Record<string, unknown>): Record<string, unknown> {
  * over the bus). Failures are 422 with the failing paths.
  */
 export class TenantSchemas {
-  private readonly cache = new Map<string, Promise<ValidateFunction | null>>();
+  private readonly cache: TenantCache<ValidateFunction | null>;
 
-  constructor(private readonly db: SqlExecutor, private readonly registry: CollectionRegistry, private readonly bus: Bus, private readonly cached: boolean) {
-    bus.subscribe(SCHEMAS_CHANGED, (data) => this.forget((data as { tenant?: string }).tenant));
-    bus.onReconnect?.(() => this.cache.clear());
-  }
-
-  private forget(tenant: string | undefined): void {
-    if (!tenant) return;
-    for (const key of this.cache.keys()) if (key.startsWith(`${tenant}\u0000`)) this.cache.delete(key);
+  constructor(db: SqlExecutor, private readonly registry: CollectionRegistry, bus: Bus, cached: boolean) {
+    this.cache = new TenantCache(db, bus, SCHEMAS_CHANGED, cached);
   }
 
   private validator(tenant: TenantId, path: string, db: SqlExecutor): Promise<ValidateFunction | null> {
-    const key = `${tenant}\u0000${path}`;
-    const hit = this.cache.get(key);
-    if (hit) return hit;
-    const loading = (async () => {
-      const found = await db.query<{ value: unknown }>(
+    return this.cache.get(tenant, path, async (conn) => {
+      const found = await conn.query<{ value: unknown }>(
         `SELECT doc->'value' AS value FROM c_context_configs WHERE tenant_id = $1 AND deleted_at IS NULL AND doc->>'key' = $2 AND NOT (doc ? 'eid')`,
         [tenant, path]);
       const schema = found.rows[0]?.value;
       return schema === undefined ? null : this.compile(schema);
-    })();
-    if (this.cached && db === this.db) {
-      this.cache.set(key, loading);
-      loading.catch(() => this.cache.delete(key));
-    }
-    return loading;
+    }, db);
   }
 
   /** A fresh Ajv each time: compiles are rare (a config change), and Ajv keeps every schema it compiled. */
@@ -80,23 +66,8 @@ export class TenantSchemas {
 
   /** On `context/configs`: a schema config must compile; any config change drops the tenant's schemas. */
   hooks(): CollectionHooks {
-    const touch = async (ctx: RequestContext, docs: Doc[]) => {
-      for (const doc of docs) {
-        if (typeof doc.key === 'string' && this.registry.byPath(doc.key) && doc.eid === undefined && doc.deleted_at == null) this.compile(doc.value);
-      }
-      this.forget(ctx.tenant);
-      const announce = async () => {
-        this.forget(ctx.tenant);
-        await this.bus.publish(SCHEMAS_CHANGED, { tenant: ctx.tenant });
-      };
-      if (ctx.afterCommit) ctx.afterCommit(announce);
-      else await announce();
-    };
-    return {
-      afterCreate: async (ctx, doc) => touch(ctx, [doc]),
-      afterUpdate: touch,
-      afterDelete: async (ctx, doc) => touch(ctx, [doc]),
-      beforeRestore: async (ctx, doc) => touch(ctx, [doc]),
-    };
+    return this.cache.hooks((doc) => {
+      if (typeof doc.key === 'string' && this.registry.byPath(doc.key) && doc.eid === undefined && doc.deleted_at == null) this.compile(doc.value);
+    });
   }
 }
