@@ -133,8 +133,8 @@ export class UsageService {
 
   /** `PATCH /tenants/:domain/plan`: the named limits change, the others stay. */
   async setPlan(ctx: RequestContext, domain: string, body: unknown): Promise<Plan> {
-    const change = parsePlanPatch(body);
     const tenant = await this.operatorTarget(ctx, domain, 'update');
+    const change = parsePlanPatch(body);
     return this.plans.set(tenant, change, `${actorOf(ctx.principal)}@${ctx.tenant}`);
   }
 
