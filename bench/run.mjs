@@ -2,19 +2,22 @@
 // bare Fastify + pg ceiling, one server under load at a time, plus W1a (W1 with a bearer token),
 // W4 (W3 with a webhook: delivery rate, lag, drain, latency) and W5 (token refresh) on the
 // platform only, and W3 again on a STRATUM_EVENTS=off twin of each platform shape (the outbox's
-// cost); prints req/s, p50, p99, the ratios to the ceiling, of W1a to W1 and of W3 to its twin,
+// cost), and W1g/W2g (W1/W2 as a user under a realistic rule set of 20 roles and 200 grants)
+// against W1a/W2a (the same requests as the bench admin: the access-control cost); prints req/s,
+// p50, p99, the ratios to the ceiling, of W1a to W1, of W3 to its twin and of W1g/W2g to W1a/W2a,
 // and writes bench/results/latest.json. `--help` lists the options.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compact, redact, removeCreated, resetBenchDatabase } from './lib/database.mjs';
-import { parseOptions, SHAPES, WORKLOAD_IDS } from './lib/options.mjs';
+import { parseOptions, RULED_WORKLOADS, SHAPES, WORKLOAD_IDS } from './lib/options.mjs';
 import {
-  authVerdict, describeWebhook, EVENTS_OFF, formatTable, formatWebhooks, machine, medianRows, outboxVerdict, RESULTS_DIR, verdict,
+  accessVerdict, authVerdict, describeWebhook, EVENTS_OFF, formatTable, formatWebhooks, machine, medianRows, outboxVerdict, RESULTS_DIR, verdict,
   webhookVerdict, withRatios, writeResults,
 } from './lib/report.mjs';
 import { findDrift } from './lib/sql-check.mjs';
 import { signalAll, startCeiling, startPlatform, stopServer } from './lib/servers.mjs';
+import { seedRules } from './lib/rules.mjs';
 import { runWebhookWorkload } from './lib/webhooks.mjs';
 import { runWorkload, sample, seedUsers, WORKLOADS } from './lib/workloads.mjs';
 
@@ -41,7 +44,7 @@ async function measure(shape, server, workload, ids, options, afterCreate) {
 async function runRounds(servers, ids, options, afterCreate) {
   const rows = [];
   for (let round = 0; round < options.rounds; round++) {
-    for (const workload of selected(options)) {
+    for (const workload of selected(options, round)) {
       for (const { shape, server, runs } of servers) {
         if (runs(workload)) rows.push(await measure(shape, server, workload, ids, options, afterCreate));
       }
@@ -55,7 +58,42 @@ const wantsTwin = (options) => options.outboxCost && options.workloads.includes(
 /** The STRATUM_EVENTS=off twin of a platform shape runs W3 only: the outbox's cost is its ratio. */
 const twinOf = (shape, server) => ({ shape: `${shape}${EVENTS_OFF}`, server, runs: (w) => w.id === 'W3' });
 
-const selected = (options) => WORKLOADS.filter((w) => options.workloads.includes(w.id));
+/**
+ * The round's workloads, in WORKLOADS' order except that an access-control workload and its
+ * baseline swap places every other round (W1a, W1g, then W1g, W1a…), so neither always runs
+ * second, after the other has warmed the process.
+ */
+function selected(options, round = 0) {
+  const list = WORKLOADS.filter((w) => options.workloads.includes(w.id));
+  if (round % 2 === 1) {
+    for (const [a, b] of [['W1a', 'W1g'], ['W2a', 'W2g']]) {
+      const i = list.findIndex((w) => w.id === a);
+      const j = list.findIndex((w) => w.id === b);
+      if (i >= 0 && j >= 0) [list[i], list[j]] = [list[j], list[i]];
+    }
+  }
+  return list;
+}
+
+/** The seeded rule set's counts (the same on every shape), for latest.json. */
+let ruleSetSummary;
+
+const wantsRules = (options) => options.workloads.some((id) => RULED_WORKLOADS.includes(id));
+
+/**
+ * The bench tenant's data on a fresh platform: with W1g or W2g, the rule set (20 roles, 200
+ * grants, the bench user) first, then the users, some shared with or owned by the bench user.
+ */
+async function seedTenant(baseUrl, options, label) {
+  const started = Date.now();
+  const rules = wantsRules(options) ? await seedRules(baseUrl) : undefined;
+  if (rules) {
+    ruleSetSummary = rules.summary;
+    log(`${label}: seeded the rule set in ${seconds(started)}: ${JSON.stringify(rules.summary)}`);
+  }
+  const ids = await seedUsers(baseUrl, options.users, rules);
+  return { ids, rules };
+}
 
 async function withServer(startPromise, fn) {
   const server = await startPromise;
@@ -94,7 +132,8 @@ function withEmbeddedTwin(options, fn) {
   if (!wantsTwin(options)) return fn([]);
   return withDataDir((dataDir) => withServer(startPlatform({ dataDir, profileDir: options.profileDir, events: false }), async (twin) => {
     const started = Date.now();
-    const ids = await seedUsers(twin.baseUrl, options.users);
+    // The same tenant as its pair's, rule set included, so both sides of the ratio decide alike.
+    const { ids } = await seedTenant(twin.baseUrl, options, `embedded${EVENTS_OFF}`);
     log(`embedded${EVENTS_OFF}: seeded ${ids.length} users in ${seconds(started)}`);
     return fn([twinOf('embedded', twin)]);
   }));
@@ -103,10 +142,10 @@ function withEmbeddedTwin(options, fn) {
 function embedded(options) {
   return withDataDir((dataDir) => withServer(startPlatform({ dataDir, profileDir: options.profileDir }), async (server) => {
     const started = Date.now();
-    const ids = await seedUsers(server.baseUrl, options.users);
+    const { ids, rules } = await seedTenant(server.baseUrl, options, 'embedded');
     log(`embedded: seeded ${ids.length} users in ${seconds(started)}`);
     await sample(server.baseUrl, ids);
-    return withEmbeddedTwin(options, (twins) => runRounds([{ shape: 'embedded', server, runs: everything }, ...twins], ids, options));
+    return withEmbeddedTwin(options, (twins) => runRounds([{ shape: 'embedded', server, runs: everything }, ...twins], ids, { ...options, rules }));
   }));
 }
 
@@ -143,13 +182,13 @@ async function postgres(options, db, notes) {
   const label = natsUrl ? 'postgres+nats' : 'postgres';
   return withServer(startPlatform({ databaseUrl: db.url, natsUrl, profileDir }), async (platform) => {
     const started = Date.now();
-    const ids = await seedUsers(platform.baseUrl, options.users);
+    const { ids, rules } = await seedTenant(platform.baseUrl, options, label);
     await compact(db.url);
     log(`${label}: seeded ${ids.length} users in ${seconds(started)}`);
     const reference = await sample(platform.baseUrl, ids);
     const servers = options.shapes.includes('postgres') ? [{ shape: label, server: platform, runs: everything }] : [];
     return withPostgresTwin(options, db, label, (twins) => {
-      const run = (more) => runRounds([...servers, ...twins, ...more], ids, options, cleanup);
+      const run = (more) => runRounds([...servers, ...twins, ...more], ids, { ...options, rules }, cleanup);
       if (!options.shapes.includes('ceiling')) return run([]);
       return withServer(startCheckedCeiling(db, ids, reference, options, notes),
         (ceiling) => run([{ shape: 'ceiling', server: ceiling, runs: (w) => w.ceiling }]));
@@ -206,6 +245,8 @@ function finish(options, { rows, notes, load, postgresVersion, started }) {
   if (authGoal) console.log(authGoal);
   const outboxGoal = outboxVerdict(table, options.rounds);
   if (outboxGoal) console.log(outboxGoal);
+  const accessGoal = accessVerdict(table, options.rounds);
+  if (accessGoal) console.log(accessGoal);
   const webhookGoal = webhookVerdict(table);
   if (webhookGoal) console.log(webhookGoal);
   for (const note of notes) console.log(`note: ${note}`);
@@ -214,7 +255,7 @@ function finish(options, { rows, notes, load, postgresVersion, started }) {
   const { profileDir, databaseUrl, ...recorded } = options;
   const path = writeResults({
     date: new Date().toISOString(), machine: machine(postgresVersion), loadAverage: { start: load, end: loadavg()[0] },
-    options: { ...recorded, natsUrl: recorded.natsUrl && redact(recorded.natsUrl) }, results: table, goal, authGoal, outboxGoal, webhookGoal, notes,
+    options: { ...recorded, natsUrl: recorded.natsUrl && redact(recorded.natsUrl) }, results: table, goal, authGoal, accessGoal, outboxGoal, webhookGoal, ruleSet: ruleSetSummary, notes,
   });
   log(`results written to ${path}; total ${seconds(started)}`);
   if (profileDir) log(`CPU profiles (one per server) in ${profileDir}`);

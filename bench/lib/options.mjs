@@ -1,14 +1,20 @@
 // Command-line and environment options of `npm run bench`.
 export const SHAPES = ['embedded', 'postgres', 'ceiling'];
-export const WORKLOAD_IDS = ['W1', 'W1a', 'W2', 'W3', 'W4', 'W5'];
+export const WORKLOAD_IDS = ['W1', 'W1a', 'W1g', 'W2', 'W2a', 'W2g', 'W3', 'W4', 'W5'];
+/** The access-control workloads: the bench rule set is seeded when one of them runs. */
+export const RULED_WORKLOADS = ['W1g', 'W2g'];
 
 const HELP = `usage: npm run bench -- [options]
 
   --shape <list>        shapes to run, comma-separated: embedded, postgres, ceiling (default: all)
-  --workload <list>     workloads to run, comma-separated: W1, W1a, W2, W3, W4, W5 (default: all)
-                        W1a: W1 with a bearer token; W4: W3 with a webhook on identity/users,
-                        measuring delivery rate, lag, drain time and latency; W5: token refresh
-                        (none of the three runs on the ceiling)
+  --workload <list>     workloads to run, comma-separated: W1, W1a, W1g, W2, W2a, W2g, W3, W4, W5
+                        (default: all). W1a, W2a: W1, W2 with the bench admin's bearer token;
+                        W1g, W2g: the same requests by a user whose roles hold grants of a
+                        realistic rule set (20 roles, 200 grants, seeded when W1g or W2g runs;
+                        each brings its baseline W1a or W2a along), reported as "access control
+                        cost: W1g/W1a, W2g/W2a" (target: at least 85%); W4: W3 with a webhook
+                        on identity/users, measuring delivery rate, lag, drain time and latency;
+                        W5: token refresh (only W1, W2 and W3 run on the ceiling)
   --duration <s>        measured seconds per workload (default 8, env BENCH_DURATION)
   --warmup <s>          unmeasured seconds before each workload (default 2, env BENCH_WARMUP)
   --rounds <n>          repeat every workload n times and report the median run (default 1, env BENCH_ROUNDS)
@@ -26,6 +32,14 @@ PostgreSQL: BENCH_DATABASE_URL, else DATABASE_URL, else postgres://postgres@127.
 is used to (re)create the database stratum_bench; without a reachable server the postgres and
 ceiling shapes are skipped. WEBHOOK_CONCURRENCY and EVENTS_POLL_MS in the environment reach the
 platform (W4).`;
+
+/** An access-control workload is measured against its baseline in the same run: W1g with W1a, W2g with W2a. */
+function withBaselines(workloads) {
+  const wanted = new Set(workloads);
+  if (wanted.has('W1g')) wanted.add('W1a');
+  if (wanted.has('W2g')) wanted.add('W2a');
+  return WORKLOAD_IDS.filter((id) => wanted.has(id));
+}
 
 function usage(message) {
   const error = new Error(message);
@@ -72,7 +86,7 @@ export function parseOptions(argv, env) {
   if (nats === true) throw usage('--nats needs a URL, e.g. --nats nats://127.0.0.1:4222');
   return {
     shapes: args.shape ? parseList('shape', args.shape, SHAPES) : [...SHAPES],
-    workloads: args.workload ? parseList('workload', args.workload, WORKLOAD_IDS) : [...WORKLOAD_IDS],
+    workloads: withBaselines(args.workload ? parseList('workload', args.workload, WORKLOAD_IDS) : [...WORKLOAD_IDS]),
     duration: positive('duration', args.duration ?? env.BENCH_DURATION ?? (quick ? 3 : 8)),
     warmup: Number(args.warmup ?? env.BENCH_WARMUP ?? (quick ? 1 : 2)),
     rounds: Math.round(positive('rounds', args.rounds ?? env.BENCH_ROUNDS ?? 1)),

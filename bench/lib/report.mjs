@@ -47,6 +47,21 @@ function authRatio(w1a, w1) {
   return { vsW1: ratio, ...(runs ? { vsW1Runs: runs } : {}) };
 }
 
+/** W2a over W2: the token's cost on a find (no target; W2g's baseline is W2a). */
+function findAuthRatio(w2a, w2) {
+  const { ratio, runs } = pairRatio(w2a, w2);
+  return { vsW2: ratio, ...(runs ? { vsW2Runs: runs } : {}) };
+}
+
+/** The baseline of each access-control workload: the same requests by the bench admin. */
+export const ACCESS_BASELINES = { W1g: 'W1a', W2g: 'W2a' };
+
+/** W1g over W1a, W2g over W2a: what the grant gate costs a user under the rule set. */
+function accessRatio(row, admin) {
+  const { ratio, runs } = pairRatio(row, admin);
+  return { vsAdmin: ratio, ...(runs ? { vsAdminRuns: runs } : {}) };
+}
+
 /** W3 with events over W3 on the same shape's STRATUM_EVENTS=off twin: the outbox's cost. */
 function outboxRatio(w3, twin) {
   const { ratio, runs } = pairRatio(w3, twin);
@@ -55,17 +70,23 @@ function outboxRatio(w3, twin) {
 
 /**
  * Adds `ratio` (req/s over the ceiling's req/s for the same workload) to every row, to W1a
- * rows `vsW1` (over W1 on the same shape in the same run), and to W3 rows with events
- * `vsEventsOff` (over W3 on the shape's events-off twin in the same run).
+ * rows `vsW1` (over W1 on the same shape in the same run), to W2a rows `vsW2` (over W2), to
+ * W1g and W2g rows `vsAdmin` (over W1a and W2a), and to W3 rows with events `vsEventsOff`
+ * (over W3 on the shape's events-off twin in the same run).
  */
 export function withRatios(rows) {
   const ceiling = new Map(rows.filter((r) => r.shape === 'ceiling').map((r) => [r.workload, r.rps]));
-  const w1 = new Map(rows.filter((r) => r.workload === 'W1').map((r) => [r.shape, r]));
-  const w3 = new Map(rows.filter((r) => r.workload === 'W3').map((r) => [r.shape, r]));
+  const byShape = (workload) => new Map(rows.filter((r) => r.workload === workload).map((r) => [r.shape, r]));
+  const w1 = byShape('W1');
+  const w2 = byShape('W2');
+  const w3 = byShape('W3');
+  const baselines = { W1g: byShape('W1a'), W2g: byShape('W2a') };
   return rows.map((r) => ({
     ...r,
     ratio: ceiling.has(r.workload) ? r.rps / ceiling.get(r.workload) : null,
     ...(r.workload === 'W1a' ? authRatio(r, w1.get(r.shape)) : { vsW1: null }),
+    ...(r.workload === 'W2a' && w2.has(r.shape) ? findAuthRatio(r, w2.get(r.shape)) : {}),
+    ...(baselines[r.workload] ? accessRatio(r, baselines[r.workload].get(r.shape)) : {}),
     ...(r.workload === 'W3' && w3.has(`${r.shape}${EVENTS_OFF}`) ? outboxRatio(r, w3.get(`${r.shape}${EVENTS_OFF}`)) : { vsEventsOff: null }),
   }));
 }
@@ -86,11 +107,14 @@ function textTable(header, lines, left = 2) {
 export function formatTable(rows) {
   const rounds = rows.some((r) => r.runs.length > 1);
   const outbox = rows.some((r) => r.vsEventsOff !== null && r.vsEventsOff !== undefined);
-  const header = ['shape', 'workload', 'req/s', 'p50 ms', 'p99 ms', 'vs ceiling', 'vs W1', ...(outbox ? ['vs events-off'] : []),
-    'non-2xx', 'errors', ...(rounds ? ['req/s of each round'] : [])];
+  const access = rows.some((r) => r.vsAdmin !== undefined);
+  // "vs no token": W1a over W1, W2a over W2; "vs admin": W1g over W1a, W2g over W2a.
+  const header = ['shape', 'workload', 'req/s', 'p50 ms', 'p99 ms', 'vs ceiling', 'vs no token', ...(access ? ['vs admin'] : []),
+    ...(outbox ? ['vs events-off'] : []), 'non-2xx', 'errors', ...(rounds ? ['req/s of each round'] : [])];
   const lines = rows.map((r) => [
     r.shape, `${r.workload} ${r.name}${r.invalid ? ' INVALID' : ''}`, fmt(r.rps, 0), fmt(r.p50, 1), fmt(r.p99, 1),
-    percent(r.ratio), percent(r.vsW1), ...(outbox ? [percent(r.vsEventsOff ?? null)] : []), String(r.non2xx), String(r.errors + r.timeouts),
+    percent(r.ratio), percent(r.vsW1 ?? r.vsW2 ?? null), ...(access ? [percent(r.vsAdmin ?? null)] : []),
+    ...(outbox ? [percent(r.vsEventsOff ?? null)] : []), String(r.non2xx), String(r.errors + r.timeouts),
     ...(rounds ? [r.runs.join(' ')] : []),
   ]);
   return textTable(header, lines);
@@ -164,6 +188,22 @@ export function authVerdict(rows, rounds) {
   const summary = checks.map((r) => `${r.shape} ${percent(r.vsW1)}${r.invalid ? ' (invalid)' : ''}`).join(', ');
   const hint = rounds > 1 ? `median of the ${rounds} rounds' ratios` : 'one round; use --rounds 3 for medians';
   return `Authenticated W1 (W1a) vs W1: ${summary} (target: at least 85%; ${hint}) - ${failing.length === 0 ? 'met' : 'NOT met'}`;
+}
+
+/**
+ * The access-control target (issue 5): W1g and W2g, the same requests by a user under the bench
+ * rule set, at least 85% of W1a and W2a (by the bench admin) on the same shape in the same run.
+ */
+export function accessVerdict(rows, rounds) {
+  const checks = rows.filter((r) => r.vsAdmin !== undefined);
+  if (checks.length === 0) return null;
+  const failing = checks.filter((r) => r.vsAdmin === null || r.vsAdmin < 0.85 || r.invalid);
+  const shapes = [...new Set(checks.map((r) => r.shape))];
+  const summary = shapes.map((shape) => `${shape} ${checks.filter((r) => r.shape === shape)
+    .map((r) => `${r.workload}/${ACCESS_BASELINES[r.workload]} ${percent(r.vsAdmin)}${r.invalid ? ' (invalid)' : ''}`).join(', ')}`).join('; ');
+  const hint = rounds > 1 ? `median of the ${rounds} rounds' ratios` : 'one round; use --rounds 3 for medians';
+  return `access control cost (req/s of a user under 20 roles and 200 grants over the bench admin's, same requests): ${summary} `
+    + `(target: at least 85%; ${hint}) - ${failing.length === 0 ? 'met' : 'NOT met'}`;
 }
 
 export function machine(postgresVersion) {

@@ -1,7 +1,9 @@
-// Seeding and the autocannon workloads W1 (get by id), W1a (W1 with a bearer token), W2 (indexed
-// find), W3 (create) and W5 (token refresh); W4 (W3 with a webhook) is in webhooks.mjs.
+// Seeding and the autocannon workloads W1 (get by id), W1a (W1 with a bearer token), W1g (W1 as a
+// user under the bench rule set), W2 (indexed find), W2a and W2g (W2 as the admin and as that
+// user), W3 (create) and W5 (token refresh); W4 (W3 with a webhook) is in webhooks.mjs.
 import autocannon from 'autocannon';
 import { checkAuthenticated, invalidReason, refreshChains, signIn } from './auth.mjs';
+import { checkRuled, ownedByRuled, sharingFor, signInRuled } from './rules.mjs';
 
 export const STATUSES = ['active', 'inactive', 'suspended', 'pending'];
 export const FIND_PATH = `/identity/users?query=${encodeURIComponent('{"status":"active"}')}&sort=-created_at&limit=20`;
@@ -13,11 +15,20 @@ const JSON_HEADERS = { 'content-type': 'application/json' };
 export const WORKLOADS = [
   { id: 'W1', name: 'get by id', ceiling: true, describe: 'GET /identity/users/:id, a random seeded id per request' },
   { id: 'W1a', name: 'get by id, authenticated', ceiling: false, describe: 'W1 with Authorization: Bearer <access token of the bench admin>' },
+  { id: 'W1g', name: 'get by id, rule set', ceiling: false, describe: 'W1 with the bearer token of the bench user, whose roles hold grants of the bench rule set' },
   { id: 'W2', name: 'indexed find', ceiling: true, describe: 'GET /identity/users?query={"status":"active"}&sort=-created_at&limit=20' },
+  { id: 'W2a', name: 'indexed find, authenticated', ceiling: false, describe: 'W2 with Authorization: Bearer <access token of the bench admin>' },
+  { id: 'W2g', name: 'indexed find, rule set', ceiling: false, describe: 'W2 with the bearer token of the bench user, whose roles hold grants of the bench rule set' },
   { id: 'W3', name: 'create', ceiling: true, creates: true, describe: 'POST /identity/users with a unique username and email' },
   { id: 'W4', name: 'create, webhook', ceiling: false, creates: true, describe: 'W3 with a CQRS webhook on identity/users to a receiver in the bench' },
   { id: 'W5', name: 'token refresh', ceiling: false, describe: 'POST /auth/token grant_type=refresh_token, one rotating chain per connection' },
 ];
+
+/**
+ * W1a, W1g, W2a and W2g send W1's or W2's requests with a bearer token: the bench admin's
+ * (`admin`, unrestricted by the grant gate) or the bench user's (`ruled`, under the rule set).
+ */
+const AUTHENTICATED = { W1a: ['W1', 'admin'], W1g: ['W1', 'ruled'], W2a: ['W2', 'admin'], W2g: ['W2', 'ruled'] };
 
 function user(prefix, n) {
   return { username: `${prefix}${n}`, email: `${prefix}${n}@bench.example`, name: `Bench User ${n}`, status: STATUSES[n % STATUSES.length] };
@@ -34,21 +45,33 @@ export function createRequests(prefix, extra = {}) {
   }];
 }
 
-async function postJson(url, body) {
-  const response = await fetch(url, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(body) });
+async function postJson(url, body, bearer) {
+  const headers = bearer ? { ...JSON_HEADERS, authorization: `Bearer ${bearer}` } : JSON_HEADERS;
+  const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
   const text = await response.text();
   if (!response.ok) throw new Error(`POST ${url} answered ${response.status}: ${text.slice(0, 500)}`);
   return JSON.parse(text);
 }
 
-/** Creates `count` users through POST /identity/users/bulk; returns their ids. */
-export async function seedUsers(baseUrl, count) {
+/**
+ * Creates `count` users through POST /identity/users/bulk; returns their ids, in order. With the
+ * bench rule set (`rules`), every seventh is created by its bench user, which then owns it, and
+ * every third of the others is shared with it (rules.mjs).
+ */
+export async function seedUsers(baseUrl, count, rules) {
   const ids = [];
   for (let start = 0; start < count; start += BULK_SIZE) {
-    const items = [];
-    for (let n = start; n < Math.min(count, start + BULK_SIZE); n++) items.push(user('seed-', n));
-    const { items: created } = await postJson(`${baseUrl}/identity/users/bulk`, { items });
-    for (const doc of created) ids.push(doc.id);
+    const numbers = [];
+    for (let n = start; n < Math.min(count, start + BULK_SIZE); n++) numbers.push(n);
+    const byAdmin = numbers.filter((n) => !ownedByRuled(rules, n));
+    const byRuled = numbers.filter((n) => ownedByRuled(rules, n));
+    const created = new Map();
+    for (const [group, bearer] of [[byAdmin, undefined], [byRuled, rules?.token]]) {
+      if (group.length === 0) continue;
+      const { items } = await postJson(`${baseUrl}/identity/users/bulk`, { items: group.map((n) => ({ ...user('seed-', n), ...sharingFor(rules, n) })) }, bearer);
+      group.forEach((n, i) => created.set(n, items[i].id));
+    }
+    for (const n of numbers) ids.push(created.get(n));
   }
   return ids;
 }
@@ -99,24 +122,47 @@ export function summary(result) {
  */
 async function plan(baseUrl, workload, { ids, prefix, connections, accessToken }) {
   if (workload === 'W5') return refreshChains(baseUrl, connections);
-  if (workload === 'W1a') {
+  if (AUTHENTICATED[workload]) {
     const headers = { authorization: `Bearer ${accessToken}` };
-    return { options: { requests: requestsFor('W1', ids, prefix).map((request) => ({ ...request, headers })) }, failure: () => null };
+    return { options: { requests: requestsFor(AUTHENTICATED[workload][0], ids, prefix).map((request) => ({ ...request, headers })) }, failure: () => null };
   }
   return { options: { requests: requestsFor(workload, ids, prefix) }, failure: () => null };
 }
 
+/** W2a's check: the admin's token reads the 20 documents W2 reads without one. */
+async function checkAuthenticatedFind(baseUrl, accessToken) {
+  const plain = await (await fetch(`${baseUrl}${FIND_PATH}`)).text();
+  const response = await fetch(`${baseUrl}${FIND_PATH}`, { headers: { authorization: `Bearer ${accessToken}` } });
+  const text = await response.text();
+  if (response.status !== 200 || JSON.parse(text).items?.length !== 20 || text !== plain) {
+    throw new Error(`W2a check on ${baseUrl}: the admin's token got ${response.status}, not W2's 20 documents: ${text.slice(0, 300)}`);
+  }
+}
+
+/**
+ * The bearer token of an authenticated workload, signed in once per call, after the checks that
+ * its answers are the ones meant (see auth.mjs and rules.mjs).
+ */
+async function tokenFor(baseUrl, workload, { ids, rules }) {
+  const [, principal] = AUTHENTICATED[workload];
+  const adminToken = (await signIn(baseUrl)).access_token;
+  if (workload === 'W1a') await checkAuthenticated(baseUrl, ids, adminToken);
+  if (workload === 'W2a') await checkAuthenticatedFind(baseUrl, adminToken);
+  if (principal === 'admin') return adminToken;
+  if (!rules) throw new Error(`${workload} needs the bench rule set, which was not seeded`);
+  const userToken = await signInRuled(baseUrl);
+  await checkRuled(baseUrl, { ids, rules, findPath: FIND_PATH, userToken, adminToken, workload });
+  return userToken;
+}
+
 /**
  * Runs one workload against `baseUrl`: an unmeasured warm-up, then the measured run.
- * W3 usernames start with `prefix` so the rows can be removed afterwards. W1a signs in once per
- * call; W5 signs in once per connection for each of the two runs, before the warm-up.
+ * W3 usernames start with `prefix` so the rows can be removed afterwards. W1a, W1g, W2a and W2g
+ * sign in once per call; W5 signs in once per connection for each of the two runs, before the
+ * warm-up.
  */
-export async function runWorkload(baseUrl, workload, { ids, prefix, duration, warmup, connections }) {
-  let accessToken;
-  if (workload === 'W1a') {
-    accessToken = (await signIn(baseUrl)).access_token;
-    await checkAuthenticated(baseUrl, ids, accessToken);
-  }
+export async function runWorkload(baseUrl, workload, { ids, rules, prefix, duration, warmup, connections }) {
+  const accessToken = AUTHENTICATED[workload] ? await tokenFor(baseUrl, workload, { ids, rules }) : undefined;
   const args = { ids, connections, accessToken };
   const warm = warmup > 0 ? await plan(baseUrl, workload, { ...args, prefix: `${prefix}warm-` }) : null;
   const measured = await plan(baseUrl, workload, { ...args, prefix });
