@@ -179,6 +179,20 @@ for (const shape of storeShapes()) {
       ok(await a.call(`/context/settings/${made.id}/destroy`, { method: 'DELETE', token: t.admin }));
     });
 
+    test('restoring a soft-deleted document counts like a create: refused when it would pass the documents quota', async () => {
+      const t = await createTenant(a, 'restore');
+      const documents = ok(await a.call('/usage', { token: t.admin })).data.documents as number;
+      await setPlan(t.domain, { documents: documents + 1 });
+      const made = ok(await a.call('/context/settings', { token: t.admin, body: { key: 'deleted-then-restored' } }), 201).data;
+      ok(await a.call(`/context/settings/${made.id}`, { method: 'DELETE', token: t.admin }));
+      // The live documents are back to `documents`: a plan of exactly that leaves no room for the restore.
+      await setPlan(t.domain, { documents });
+      expectError(await b.call(`/context/settings/${made.id}/restore`, { method: 'PUT', token: t.admin }), 403, 'DOCUMENT_QUOTA_EXCEEDED');
+      // Deletes are seen at the next count, so room is certain only with one more.
+      await setPlan(t.domain, { documents: documents + 2 });
+      ok(await a.call(`/context/settings/${made.id}/restore`, { method: 'PUT', token: t.admin }));
+    });
+
     test('with Redis both nodes count one total, and what they write to the database adds up to it', { skip: !REDIS && 'REDIS_URL is not set' }, async () => {
       const t = await createTenant(a, 'nodes');
       const before = ok(await a.call('/usage', { token: t.admin })).data.requests as number;

@@ -282,6 +282,8 @@ export class CollectionEngine {
   async restoreById(ctx: RequestContext, reg: RegisteredCollection, id: string, options: WriteOptions = {}): Promise<Record<string, unknown>> {
     const hooks = this.hooks.get(reg.path);
     const { rows } = await this.access(ctx, reg, 'update');
+    // A restored document is live again: it counts against the plan's documents like a create.
+    await this.quota?.admit(ctx, reg, 1);
     return this.modify(ctx, reg, id, { ...options, includeDeleted: true, rows }, 'r', (doc, stamp) => {
       if (!doc.deleted_at) throw new DomainError(ErrorCode.CONFLICT, `${reg.path} ${id} is not deleted`);
       return lifecycle(doc, 'restored', stamp);
