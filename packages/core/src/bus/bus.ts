@@ -74,7 +74,11 @@ export class InProcessBus implements Bus {
     const set = this.handlers.get(subject) ?? new Set();
     set.add(handler);
     this.handlers.set(subject, set);
-    return () => set.delete(handler);
+    return () => {
+      set.delete(handler);
+      // Subjects come and go with their listeners (a tenant's live feed): keep no empty entries.
+      if (set.size === 0 && this.handlers.get(subject) === set) this.handlers.delete(subject);
+    };
   }
 
   async close(): Promise<void> {

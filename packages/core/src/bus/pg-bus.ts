@@ -16,8 +16,11 @@ export class PgNotifyBus implements Bus {
   readonly kind = 'postgres' as const;
   /** This node's subscribers; NOTIFY brings other nodes' messages to them. */
   private readonly local = new InProcessBus();
-  private readonly listening = new Set<string>();
+  /** Subjects this node listens on, with how many local subscribers each has. */
+  private readonly listening = new Map<string, number>();
   private client?: pg.Client;
+  /** LISTEN and UNLISTEN in call order, one at a time: pg no longer queues a busy client's queries. */
+  private statements: Promise<unknown> = Promise.resolve();
   private closed = false;
   private readonly reconnectListeners = new Set<() => void>();
 
@@ -40,7 +43,7 @@ export class PgNotifyBus implements Bus {
     client.on('error', () => this.reconnect(client));
     client.on('end', () => this.reconnect(client));
     await client.connect();
-    for (const subject of this.listening) await client.query(`LISTEN ${channel(subject)}`);
+    for (const subject of this.listening.keys()) await client.query(`LISTEN ${channel(subject)}`);
     this.client = client;
   }
 
@@ -81,13 +84,33 @@ export class PgNotifyBus implements Bus {
     return this.local.wantsEvents();
   }
 
+  /** LISTENs with the first subscriber of a subject and UNLISTENs after the last one left. */
   subscribe(subject: string, handler: BusHandler): () => void {
-    if (!this.listening.has(subject)) {
-      const name = channel(subject);
-      this.listening.add(subject);
-      void this.client?.query(`LISTEN ${name}`).catch(() => undefined);
-    }
-    return this.local.subscribe(subject, handler);
+    const name = channel(subject);
+    const count = this.listening.get(subject) ?? 0;
+    this.listening.set(subject, count + 1);
+    if (count === 0) this.listenStatement(`LISTEN ${name}`);
+    const off = this.local.subscribe(subject, handler);
+    let subscribed = true;
+    return () => {
+      if (!subscribed) return;
+      subscribed = false;
+      off();
+      const left = (this.listening.get(subject) ?? 1) - 1;
+      if (left > 0) {
+        this.listening.set(subject, left);
+        return;
+      }
+      this.listening.delete(subject);
+      this.listenStatement(`UNLISTEN ${name}`);
+    };
+  }
+
+  /** Without a connection there is nothing to do: `connect` LISTENs on every subject still wanted. */
+  private listenStatement(statement: string): void {
+    const client = this.client;
+    if (!client) return;
+    this.statements = this.statements.then(() => client.query(statement)).catch(() => undefined);
   }
 
   async close(): Promise<void> {
