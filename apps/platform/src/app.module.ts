@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { AccessControl, CollectionEngine, CollectionRegistry, TenantDirectory, TenantResolver, UsageService, WebhookAdmin, type Config, type RateLimiter, type Identity, type Store } from '@stratum/core';
+import { AccessControl, CollectionEngine, CollectionRegistry, FeedWatch, TenantDirectory, TenantResolver, UsageService, WebhookAdmin, type Config, type RateLimiter, type Identity, type Store } from '@stratum/core';
 import { AuthGuard } from './auth/auth.guard.js';
 import type { Authenticator } from './auth/authenticator.js';
 import { CollectionsController } from './collections/collections.controller.js';
@@ -28,6 +28,7 @@ export interface PlatformDeps {
   identity: Identity;
   metrics: Metrics;
   lifecycle: Lifecycle;
+  feed: FeedWatch;
   webhooks: WebhookAdmin;
   access: AccessControl;
   limiter: RateLimiter;
@@ -53,6 +54,7 @@ export class PlatformModule {
         { provide: CollectionEngine, useValue: deps.engine },
         { provide: Metrics, useValue: deps.metrics },
         { provide: Lifecycle, useValue: deps.lifecycle },
+        { provide: FeedWatch, useValue: deps.feed },
         { provide: WebhookAdmin, useValue: deps.webhooks },
         { provide: AccessControl, useValue: deps.access },
         { provide: RATE_LIMITER, useValue: deps.limiter },

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
-  AccessControl, assertGrant, bootstrapRoot, busReachesEveryNode, BUILTIN_COLLECTIONS, mergeHooks, openRateLimiter, PolicyIndex, TenantResolver, TenantSchemas, CollectionEngine, CollectionRegistry, cqrsConfigHooks, createIdentity, EventDispatcher, openBus, openStore,
+  AccessControl, assertGrant, bootstrapRoot, busReachesEveryNode, BUILTIN_COLLECTIONS, mergeHooks, openRateLimiter, PolicyIndex, TenantResolver, TenantSchemas, CollectionEngine, CollectionRegistry, cqrsConfigHooks, createIdentity, EventDispatcher, FeedWatch, openBus, openStore,
   UsageService, WebhookAdmin, type BootstrapResult, type Bus, type Config, type Identity, type Store,
 } from '@stratum/core';
 import type { FastifyInstance } from 'fastify';
@@ -23,6 +23,8 @@ export interface Platform {
   usage: UsageService;
   /** The event dispatcher of the `all` and `worker` roles; absent on `api` nodes. */
   dispatcher?: EventDispatcher;
+  /** What wakes the live `GET /events` streams of this node. */
+  feed: FeedWatch;
   /** Stops accepting, ends streams, drains in-flight requests, then closes the database. */
   close(): Promise<void>;
 }
@@ -69,10 +71,11 @@ export async function createPlatform(config: Config, extra: { store?: Store; reg
   const metrics = new Metrics(store);
   metrics.watchEvents(store, dispatcher?.stats);
   const lifecycle = new Lifecycle();
+  const feed = new FeedWatch(bus, config.events.feedPollMs);
   const adapter = new FastifyAdapter(fastifyOptions(config));
   installHttpEdges(adapter.getInstance() as unknown as FastifyInstance, metrics);
   const app = await NestFactory.create<NestFastifyApplication>(
-    PlatformModule.with({ config, store, registry, engine, authenticator: createAuthenticator(config, identity.authenticator, identity.oidc), identity, metrics, lifecycle, webhooks, access, limiter, usage, resolver: new TenantResolver(config.tenantResolution, identity.tenants, config.auth.rootDomain) }),
+    PlatformModule.with({ config, store, registry, engine, authenticator: createAuthenticator(config, identity.authenticator, identity.oidc), identity, metrics, lifecycle, feed, webhooks, access, limiter, usage, resolver: new TenantResolver(config.tenantResolution, identity.tenants, config.auth.rootDomain) }),
     adapter,
     { logger: config.logLevel === 'silent' ? false : ['error', 'warn'], bodyParser: true },
   );
@@ -87,6 +90,7 @@ export async function createPlatform(config: Config, extra: { store?: Store; reg
     identity,
     bus,
     bootstrap,
+    feed,
     usage,
     dispatcher,
     close() {
@@ -96,6 +100,8 @@ export async function createPlatform(config: Config, extra: { store?: Store; reg
         await lifecycle.drain(2000);
         await app.close();
         await dispatcher?.stop();
+        // Streams ended with the shutdown signal; this drops what a straggler still holds.
+        feed.close();
         // The last request counts go to the database before it closes.
         await usage.close();
         await limiter.close();

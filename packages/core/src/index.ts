@@ -48,6 +48,7 @@ export * from './auth/external-users.js';
 export * from './store/data-dir-lock.js';
 export * from './events/outbox.js';
 export * from './events/feed.js';
+export * from './events/feed-watch.js';
 export * from './events/webhook-config.js';
 export * from './events/webhook-admin.js';
 export * from './events/deliveries.js';

@@ -48,6 +48,9 @@ export async function streamEvents<T extends object>(
     'x-request-id': String(request.id),
     'x-accel-buffering': 'no',
   });
+  // Sent now, not with the first event: a live feed may have nothing to send for a while, and
+  // the client's EventSource counts as open only once it has the headers.
+  raw.flushHeaders();
   let closed = false;
   raw.on('close', () => {
     closed = true;

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import {
-  CollectionRegistry, DomainError, followFeed, parseFeedQuery, readFeed, scopeAllows,
+  CollectionRegistry, DomainError, FeedWatch, parseFeedQuery, readFeed, scopeAllows,
   type Config, type FeedQuery, type RequestContext, type Store,
 } from '@stratum/core';
 import { ErrorCode } from '@stratum/contracts';
@@ -10,18 +10,18 @@ import { Ctx } from '../http/request-context.decorator.js';
 import { Lifecycle } from '../lifecycle.js';
 import { CONFIG, STORE } from '../tokens.js';
 
-const IDLE_POLL_MS = 500;
-
 /**
  * The pull feed of change events (DESIGN 7): `GET /events?after=<position>` as JSON pages, or as
  * server-sent events that continue live (`?stream=true` or `Accept: text/event-stream`; the SSE
- * `id` is the position, so `Last-Event-ID` resumes). Only collections the token may read.
+ * `id` is the position, so `Last-Event-ID` resumes). Only collections the token may read. A live
+ * stream waits for the dispatcher's notice that its tenant's events advanced (`FeedWatch`).
  */
 @Controller('events')
 export class EventsController {
   constructor(
     private readonly registry: CollectionRegistry,
     private readonly lifecycle: Lifecycle,
+    private readonly feedWatch: FeedWatch,
     @Inject(CONFIG) private readonly config: Config,
     @Inject(STORE) private readonly store: Store,
   ) {}
@@ -49,10 +49,21 @@ export class EventsController {
     const query = await this.query(ctx, req);
     const streaming = (req.query as Record<string, unknown>).stream === 'true' || (req.headers.accept ?? '').includes('text/event-stream');
     if (!streaming) return { items: await readFeed(this.store, ctx.tenant, query) };
+    // Ends the stream's wait at once when the client goes or the server stops; the listeners go
+    // with the stream, so the shared shutdown signal does not collect one per stream ever opened.
     const stop = new AbortController();
-    req.raw.on('close', () => stop.abort());
-    this.lifecycle.shutdown.addEventListener('abort', () => stop.abort(), { once: true });
-    await streamEvents(req, reply, followFeed(this.store, ctx.tenant, query, IDLE_POLL_MS, stop.signal), this.lifecycle.shutdown, (item) => item.position);
+    const abort = () => stop.abort();
+    const shutdown = this.lifecycle.shutdown;
+    reply.raw.once('close', abort);
+    shutdown.addEventListener('abort', abort, { once: true });
+    if (shutdown.aborted) abort();
+    this.lifecycle.track(reply.raw);
+    try {
+      await streamEvents(req, reply, this.feedWatch.follow(this.store, ctx.tenant, query, stop.signal), shutdown, (item) => item.position);
+    } finally {
+      reply.raw.off('close', abort);
+      shutdown.removeEventListener('abort', abort);
+    }
     return undefined;
   }
 }

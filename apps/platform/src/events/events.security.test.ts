@@ -3,39 +3,13 @@ import { describe, test } from 'node:test';
 import { storeShapes } from '@stratum/core/testing';
 import { createApt, expect401, expectError, useSecure, type Secure } from '../auth/security-harness.js';
 
-/** Reads SSE frames from a live response until `done` says enough, or the timeout passes. */
-async function readUntil(response: Response, done: (events: { id: string; data: any }[]) => boolean, timeoutMs = 5000): Promise<{ id: string; data: any }[]> {
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  const events: { id: string; data: any }[] = [];
-  let buffer = '';
-  const deadline = Date.now() + timeoutMs;
-  try {
-    while (!done(events) && Date.now() < deadline) {
-      const { value, done: ended } = await reader.read();
-      if (ended) break;
-      buffer += decoder.decode(value, { stream: true });
-      let cut: number;
-      while ((cut = buffer.indexOf('\n\n')) >= 0) {
-        const frame = buffer.slice(0, cut);
-        buffer = buffer.slice(cut + 2);
-        const id = /^id: (.*)$/m.exec(frame)?.[1];
-        const data = /^data: (.*)$/m.exec(frame)?.[1];
-        if (id && data) events.push({ id, data: JSON.parse(data) });
-      }
-    }
-  } finally {
-    await reader.cancel();
-  }
-  return events;
-}
-
 async function create(h: Secure, token: string, path: string, body: unknown): Promise<string> {
   const reply = await h.call(path, { token, body });
   assert.equal(reply.status, 201, reply.text);
   return reply.body.data.id;
 }
 
+// The live stream (SSE) has its suite: events.live.test.ts.
 for (const shape of storeShapes()) {
   describe(`GET /events on ${shape.name}`, () => {
     const h = useSecure(shape);
@@ -73,26 +47,6 @@ for (const shape of storeShapes()) {
       const revoked = events.find((e: any) => e.topic === 'identity.sessions' && e.op === 'u' && e.id === created.after.session);
       assert.ok(revoked?.after.revoked_at, 'the session revocation is an update event');
       assert.equal(revoked.after.version, revoked.before.version + 1);
-    });
-
-    test('as server-sent events the feed replays, then follows new writes live; Last-Event-ID resumes', async () => {
-      const { access_token: admin } = await h.login();
-      const first = await create(h, admin, '/special/stats', { key: 'live', value: 1 });
-      const events = (await h.call('/events?limit=500', { token: admin })).body.items;
-      const before = events[events.length - 2].position;
-      const response = await fetch(`${h.url}/events?stream=true&after=${before}`, { headers: { authorization: `Bearer ${admin}` } });
-      assert.equal(response.status, 200);
-      assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/);
-      let second = '';
-      const seen = readUntil(response, (list) => list.some((e) => e.data.id === second));
-      await new Promise((r) => setTimeout(r, 200));
-      second = await create(h, admin, '/special/stats', { key: 'live', value: 2 });
-      const got = await seen;
-      assert.deepEqual(got.map((e) => e.data.id), [first, second]);
-      assert.equal(got[0].id, String(got[0].data.position), 'the SSE id is the position');
-      const resumed = await fetch(`${h.url}/events`, { headers: { authorization: `Bearer ${admin}`, accept: 'text/event-stream', 'last-event-id': got[0].id } });
-      const again = await readUntil(resumed, (list) => list.length >= 1);
-      assert.equal(again[0].data.id, second);
     });
   });
 }

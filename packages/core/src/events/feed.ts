@@ -50,21 +50,3 @@ export async function readFeed(store: Store, tenant: TenantId, query: FeedQuery)
   );
   return result.rows.map((r) => ({ position: Number(r.position), event_id: r.event_id, ...r.payload }));
 }
-
-/**
- * Follows the feed: everything after `after`, then new events as they commit, polling while idle.
- * Yields an empty batch after each idle wait so the consumer can notice a closed connection.
- */
-export async function* followFeed(db: Store, tenant: TenantId, query: FeedQuery, idleMs: number, stop: AbortSignal): AsyncIterable<FeedItem[]> {
-  let after = query.after;
-  while (!stop.aborted) {
-    const batch = await readFeed(db, tenant, { ...query, after });
-    if (batch.length > 0) {
-      after = batch[batch.length - 1].position;
-      yield batch;
-      continue;
-    }
-    await new Promise((resolve) => setTimeout(resolve, idleMs).unref());
-    yield [];
-  }
-}

@@ -1,19 +1,24 @@
 import { eventSubject, type Bus } from '../bus/bus.js';
 import type { Store } from '../store/types.js';
+import { announcePositions, type FeedPosition } from './feed-watch.js';
 
 /**
  * Publishes sequenced events on the bus in each tenant's position order, at least once: a
  * tenant's cursor row is locked (SKIP LOCKED) while its batch is published and moves only after
  * the bus has stored it. A crash in between publishes the batch again; JetStream drops the
- * repeats by event id. Returns how many events were published.
+ * repeats by event id. Every tenant whose cursor moved is then announced to the live feeds
+ * (`announcePositions`), whether or not the events themselves went out. Returns how many events
+ * were published.
  */
 export async function publishEvents(store: Store, bus: Bus, batch: number): Promise<number> {
   if (!bus.wantsEvents()) {
     // Nobody would hear them: the cursors move on (so retention can prune) without reading payloads.
-    await store.query(
+    const moved = await store.query<{ tenant_id: string; position: string }>(
       `INSERT INTO stratum_bus_cursor (tenant_id, position) SELECT tenant_id, position FROM stratum_outbox_positions
-       ON CONFLICT (tenant_id) DO UPDATE SET position = EXCLUDED.position WHERE stratum_bus_cursor.position < EXCLUDED.position`,
+       ON CONFLICT (tenant_id) DO UPDATE SET position = EXCLUDED.position WHERE stratum_bus_cursor.position < EXCLUDED.position
+       RETURNING tenant_id, position::text AS position`,
     );
+    await announcePositions(bus, moved.rows.map((r): FeedPosition => [r.tenant_id, Number(r.position)]));
     return 0;
   }
   await store.query(
@@ -26,6 +31,7 @@ export async function publishEvents(store: Store, bus: Bus, batch: number): Prom
     `SELECT c.tenant_id FROM stratum_bus_cursor c JOIN stratum_outbox_positions p USING (tenant_id) WHERE p.position > c.position`,
   );
   let published = 0;
+  const moved: FeedPosition[] = [];
   for (const { tenant_id: tenant } of behind.rows) {
     published += await store.transaction(async (tx) => {
       const cursor = await tx.query<{ position: string }>(
@@ -46,8 +52,10 @@ export async function publishEvents(store: Store, bus: Bus, batch: number): Prom
       })));
       const last = events.rows[events.rows.length - 1].position;
       await tx.query('UPDATE stratum_bus_cursor SET position = $2 WHERE tenant_id = $1', [tenant, last]);
+      moved.push([tenant, Number(last)]);
       return events.rows.length;
     });
   }
+  await announcePositions(bus, moved);
   return published;
 }
