@@ -2,12 +2,12 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
-  AccessControl, assertGrant, bootstrapRoot, busReachesEveryNode, BUILTIN_COLLECTIONS, mergeHooks, openRateLimiter, PolicyIndex, TenantResolver, TenantSchemas, CollectionEngine, CollectionRegistry, cqrsConfigHooks, createIdentity, EventDispatcher, FeedWatch, openBus, openStore,
+  AccessControl, assertGrant, bootstrapRoot, busReachesEveryNode, BUILTIN_COLLECTIONS, mergeHooks, openRateLimiter, PolicyIndex, TenantResolver, TenantSchemas, CollectionEngine, CollectionRegistry, cqrsConfigHooks, createIdentity, ensureLocalClient, EventDispatcher, FeedWatch, openBus, openStore,
   UsageService, WebhookAdmin, type BootstrapResult, type Bus, type Config, type Identity, type Store,
 } from '@stratum/core';
 import type { FastifyInstance } from 'fastify';
 import { PlatformModule } from './app.module.js';
-import { createAuthenticator } from './auth/authenticator.js';
+import { createAuthenticator, localDeveloper } from './auth/authenticator.js';
 import { fastifyOptions } from './http/fastify-options.js';
 import { Metrics } from './http/metrics.js';
 import { Lifecycle } from './lifecycle.js';
@@ -49,6 +49,10 @@ export async function createPlatform(config: Config, extra: { store?: Store; reg
   const bus = await openBus(config.natsUrl, config.databaseUrl);
   const identity = await createIdentity(config, store, registry, engine, bus);
   const bootstrap = await bootstrapRoot(config.auth, identity.tenants, engine, registry);
+  if (config.authProvider === 'none') {
+    const developer = localDeveloper(config);
+    await ensureLocalClient(store, engine, registry, developer.tenant, developer.principal);
+  }
   const fixed = config.tenantResolution.fixedTenant;
   if (fixed && !(await identity.tenants.resolve(fixed))) {
     throw new Error(`APP_TENANT_ID ${fixed} is not a tenant: create it with \`npm run stratum -- tenant create ${fixed}\` or set it to STRATUM_ROOT_DOMAIN`);

@@ -12,28 +12,33 @@ export interface Authenticator {
 export const DEV_USER_ID = '000000000000000000000001';
 export const DEV_CLIENT_ID = '000000000000000000000002';
 
+/** Who a request without credentials is under AUTH_PROVIDER=none: the admin of the root tenant, through its own client. */
+export function localDeveloper(config: Config): Authenticated {
+  const tenant = config.auth.rootDomain;
+  return {
+    tenant: asTenantId(tenant),
+    kind: 'local',
+    principal: {
+      uid: DEV_USER_ID,
+      cid: DEV_CLIENT_ID,
+      coworkers: [DEV_CLIENT_ID],
+      subjects: [`admin@${tenant}`],
+      scope: ['whole'],
+      groups: [tenant],
+    },
+  };
+}
+
 /**
  * AUTH_PROVIDER=none: a request without credentials acts as one local developer in the root
  * tenant; one with credentials is authenticated as usual. Config refuses this provider when
- * NODE_ENV=production.
+ * NODE_ENV=production. The developer's client is a real row (`ensureLocalClient` at start).
  */
 export class LocalDeveloperAuthenticator implements Authenticator {
   private readonly developer: Authenticated;
 
   constructor(config: Config, private readonly real: RequestAuthenticator) {
-    const tenant = config.auth.rootDomain;
-    this.developer = {
-      tenant: asTenantId(tenant),
-      kind: 'local',
-      principal: {
-        uid: DEV_USER_ID,
-        cid: DEV_CLIENT_ID,
-        coworkers: [DEV_CLIENT_ID],
-        subjects: [`admin@${tenant}`],
-        scope: ['whole'],
-        groups: [tenant],
-      },
-    };
+    this.developer = localDeveloper(config);
   }
 
   async authenticate(credentials: Credentials): Promise<Authenticated> {
