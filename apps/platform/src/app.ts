@@ -37,9 +37,9 @@ function installHttpEdges(fastify: FastifyInstance, metrics: Metrics): void {
   metrics.install(fastify);
 }
 
-function dispatcherLog(config: Config): (message: string, error?: unknown) => void {
-  if (config.logLevel === 'silent') return () => undefined;
-  return (message, error) => console.error(JSON.stringify({ level: 'error', msg: message, err: error instanceof Error ? error.message : String(error) }));
+/** Background work (the dispatcher, usage sync) logs through the HTTP server's logger: one stream, one format, one level. */
+function backgroundLog(fastify: FastifyInstance): (message: string, error?: unknown) => void {
+  return (message, error) => fastify.log.error({ err: error instanceof Error ? error.message : String(error) }, message);
 }
 
 export async function createPlatform(config: Config, extra: { store?: Store; registry?: CollectionRegistry } = {}): Promise<Platform> {
@@ -64,20 +64,21 @@ export async function createPlatform(config: Config, extra: { store?: Store; reg
   engine.useTenantSchemas(schemas);
   engine.setHooks('context/configs', mergeHooks(cqrsConfigHooks(registry), policies.hooks(), schemas.hooks()));
   const webhooks = new WebhookAdmin(store, config.events.secretOverlapSeconds);
-  const dispatcher = config.role === 'api' ? undefined : new EventDispatcher(store, bus, config.events, dispatcherLog(config));
+  const adapter = new FastifyAdapter(fastifyOptions(config));
+  const fastify = adapter.getInstance() as unknown as FastifyInstance;
+  const dispatcher = config.role === 'api' ? undefined : new EventDispatcher(store, bus, config.events, backgroundLog(fastify));
   if (dispatcher && config.events.enabled) engine.onCommitted(() => dispatcher.nudge());
   const limiter = await openRateLimiter(config.redisUrl);
   const usage = await UsageService.open({
     db: store, registry, tenants: identity.tenants, limiter, bus, rootTenant: config.auth.rootDomain,
-    syncMs: config.limits.usageSyncMs, redisUrl: config.redisUrl, onError: dispatcherLog(config),
+    syncMs: config.limits.usageSyncMs, redisUrl: config.redisUrl, onError: backgroundLog(fastify),
   });
   engine.useDocumentQuota(usage.documents);
   const metrics = new Metrics(store);
   metrics.watchEvents(store, dispatcher?.stats);
   const lifecycle = new Lifecycle();
   const feed = new FeedWatch(bus, config.events.feedPollMs);
-  const adapter = new FastifyAdapter(fastifyOptions(config));
-  installHttpEdges(adapter.getInstance() as unknown as FastifyInstance, metrics);
+  installHttpEdges(fastify, metrics);
   const app = await NestFactory.create<NestFastifyApplication>(
     PlatformModule.with({ config, store, registry, engine, authenticator: createAuthenticator(config, identity.authenticator, identity.oidc), identity, metrics, lifecycle, feed, webhooks, access, limiter, usage, resolver: new TenantResolver(config.tenantResolution, identity.tenants, config.auth.rootDomain) }),
     adapter,
