@@ -55,8 +55,9 @@ export async function fanOut(store: Store, batch: number): Promise<number> {
       const { cursor, collections, ops } = locked.rows[0];
       const inserted = await tx.query<{ last: string | null; n: number }>(
         `WITH events AS (
-           SELECT seq, event_id, position, service, collection, document_id, op, clients FROM stratum_outbox
-           WHERE tenant_id = $1 AND position > $3 ORDER BY position LIMIT $4
+           SELECT e.seq, e.event_id, o.position, e.service, e.collection, e.document_id, e.op, e.clients
+           FROM stratum_outbox_order o JOIN stratum_outbox_events e ON e.seq = o.seq
+           WHERE o.tenant_id = $1 AND o.position > $3 ORDER BY o.position LIMIT $4
          ), chosen AS (
            INSERT INTO stratum_deliveries (tenant_id, client_id, event_id, event_seq, position, service, collection, document_id)
            SELECT $1, $2, event_id, seq, position, service, collection, document_id FROM events
@@ -112,7 +113,7 @@ export async function claimDue(store: Store, limit: number, leaseMs: number): Pr
      )
      UPDATE stratum_deliveries d SET status = 'delivering', attempts = d.attempts + 1, attempts_total = d.attempts_total + 1,
        lease_until = now() + $2 * interval '1 millisecond'
-     FROM due, stratum_outbox o, stratum_webhook_endpoints e
+     FROM due, stratum_outbox_events o, stratum_webhook_endpoints e
      WHERE d.tenant_id = due.tenant_id AND d.client_id = due.client_id AND d.event_id = due.event_id
        AND o.seq = d.event_seq AND e.tenant_id = d.tenant_id AND e.client_id = d.client_id
      RETURNING d.tenant_id, d.client_id, d.event_id, d.position::text AS position, o.version, d.attempts, d.attempts_total,

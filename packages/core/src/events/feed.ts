@@ -41,11 +41,12 @@ export async function readFeed(store: Store, tenant: TenantId, query: FeedQuery)
   let readable = '';
   if (query.readable !== 'all') {
     params.push(query.readable);
-    readable = ` AND (service || '/' || collection) = ANY($4::text[])`;
+    readable = ` AND (e.service || '/' || e.collection) = ANY($4::text[])`;
   }
   const result = await db.query<{ position: string; event_id: string; payload: CqrsPayload }>(
-    `SELECT position::text AS position, event_id, payload FROM stratum_outbox
-     WHERE tenant_id = $1 AND position > $2 AND saga IS NULL${readable} ORDER BY stratum_outbox.position LIMIT $3`,
+    `SELECT o.position::text AS position, e.event_id, e.payload
+     FROM stratum_outbox_order o JOIN stratum_outbox_events e ON e.seq = o.seq
+     WHERE o.tenant_id = $1 AND o.position > $2${readable} ORDER BY o.position LIMIT $3`,
     params,
   );
   return result.rows.map((r) => ({ position: Number(r.position), event_id: r.event_id, ...r.payload }));

@@ -44,7 +44,9 @@ for (const shape of storeShapes()) {
       assert.deepEqual([(feed[3].before as { version: number }).version, (feed[3].after as { version: number }).version], [1, 2]);
       assert.equal((feed[4].after as { name: string }).name, 'Bob');
       assert.equal(feed[5].after, undefined, 'a delete carries no after');
-      const versions = await store.query<{ version: number }>('SELECT version FROM stratum_outbox WHERE tenant_id = $1 AND document_id = $2 ORDER BY position', [ctx.tenant, bob.id]);
+      const versions = await store.query<{ version: number }>(
+        'SELECT e.version FROM stratum_outbox_order o JOIN stratum_outbox_events e ON e.seq = o.seq WHERE o.tenant_id = $1 AND e.document_id = $2 ORDER BY o.position',
+        [ctx.tenant, bob.id]);
       assert.deepEqual(versions.rows.map((r) => r.version), [1, 2, 3, 4, 5], 'each event of a document is newer than the one before');
     });
 

@@ -35,7 +35,8 @@ export function payloadOf(reg: RegisteredCollection, change: Change, tsMs: numbe
 /**
  * Appends the events of a write inside the write's own transaction: a rolled-back write leaves
  * no event, a committed one cannot lose its events. No lock is taken: positions are given later,
- * in commit order, by `sequenceEvents`.
+ * in commit order, by `sequenceEvents`. The event row is written once and never updated; the
+ * narrow queue row is what the sequencer takes (one statement, one round trip, for both).
  */
 export async function appendChanges(db: SqlExecutor, tenant: TenantId, reg: RegisteredCollection, changes: Change[]): Promise<void> {
   if (changes.length === 0) return;
@@ -49,8 +50,11 @@ export async function appendChanges(db: SqlExecutor, tenant: TenantId, reg: Regi
     return `(${Array.from({ length: COLUMNS }, (_, k) => `$${base + k + 1}`).join(', ')})`;
   });
   await db.query(
-    `INSERT INTO stratum_outbox (tenant_id, event_id, ts_ms, op, service, collection, document_id, version, clients, payload)
-     VALUES ${rows.join(', ')}`,
+    `WITH events AS (
+       INSERT INTO stratum_outbox_events (tenant_id, event_id, ts_ms, op, service, collection, document_id, version, clients, payload)
+       VALUES ${rows.join(', ')} RETURNING seq, tenant_id
+     )
+     INSERT INTO stratum_outbox_unsequenced (seq, tenant_id) SELECT seq, tenant_id FROM events`,
     values,
   );
 }
@@ -65,31 +69,30 @@ const SEQUENCER_LOCK = 7_318_424_552;
  * commits: a reader that has seen position N never finds a smaller one appear afterwards. Two
  * writes of one document are ordered by its row lock, so their events keep that order.
  * Returns how many events were sequenced.
+ *
+ * One statement, so an idle poll and a busy round cost one round trip each. Its snapshot may be
+ * older than the lock: queue rows another sequencer took meanwhile are then already deleted and
+ * the DELETE skips them, and the counter is read at its latest, so positions still only grow.
  */
 export async function sequenceEvents(store: Store, batch = 1000): Promise<number> {
-  // Idle feeds poll this: one indexed read when nothing waits, instead of a transaction.
-  const waiting = await store.query('SELECT 1 FROM stratum_outbox WHERE position IS NULL AND saga IS NULL LIMIT 1');
-  if (waiting.rows.length === 0) return 0;
-  return store.transaction(async (tx) => {
-    const locked = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [SEQUENCER_LOCK]);
-    if (!locked.rows[0].locked) return 0;
-    const result = await tx.query(
-      `WITH batch AS (
-         SELECT seq, tenant_id FROM stratum_outbox WHERE position IS NULL AND saga IS NULL ORDER BY seq LIMIT $1
-       ), numbered AS (
-         SELECT seq, tenant_id, row_number() OVER (PARTITION BY tenant_id ORDER BY seq) AS rn FROM batch
-       ), counts AS (
-         SELECT tenant_id, count(*) AS n FROM batch GROUP BY tenant_id
-       ), bumped AS (
-         INSERT INTO stratum_outbox_positions (tenant_id, position) SELECT tenant_id, n FROM counts
-         ON CONFLICT (tenant_id) DO UPDATE SET position = stratum_outbox_positions.position + EXCLUDED.position
-         RETURNING tenant_id, position AS last
-       )
-       UPDATE stratum_outbox o SET position = b.last - c.n + n.rn
-       FROM numbered n JOIN counts c USING (tenant_id) JOIN bumped b USING (tenant_id)
-       WHERE o.seq = n.seq`,
-      [batch],
-    );
-    return result.rowCount;
-  });
+  const result = await store.query(
+    `WITH batch AS (
+       DELETE FROM stratum_outbox_unsequenced
+       WHERE seq IN (SELECT seq FROM stratum_outbox_unsequenced WHERE saga IS NULL ORDER BY seq LIMIT $1)
+         AND (SELECT pg_try_advisory_xact_lock($2))
+       RETURNING seq, tenant_id
+     ), numbered AS (
+       SELECT seq, tenant_id, row_number() OVER (PARTITION BY tenant_id ORDER BY seq) AS rn FROM batch
+     ), counts AS (
+       SELECT tenant_id, count(*) AS n FROM batch GROUP BY tenant_id
+     ), bumped AS (
+       INSERT INTO stratum_outbox_positions (tenant_id, position) SELECT tenant_id, n FROM counts
+       ON CONFLICT (tenant_id) DO UPDATE SET position = stratum_outbox_positions.position + EXCLUDED.position
+       RETURNING tenant_id, position AS last
+     )
+     INSERT INTO stratum_outbox_order (tenant_id, position, seq)
+     SELECT n.tenant_id, b.last - c.n + n.rn, n.seq FROM numbered n JOIN counts c USING (tenant_id) JOIN bumped b USING (tenant_id)`,
+    [batch, SEQUENCER_LOCK],
+  );
+  return result.rowCount;
 }
