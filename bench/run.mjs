@@ -19,7 +19,7 @@ import { findDrift } from './lib/sql-check.mjs';
 import { signalAll, startCeiling, startPlatform, stopServer } from './lib/servers.mjs';
 import { seedRules } from './lib/rules.mjs';
 import { runWebhookWorkload } from './lib/webhooks.mjs';
-import { runWorkload, sample, seedUsers, WORKLOADS } from './lib/workloads.mjs';
+import { runInterleaved, runWorkload, sample, seedUsers, WORKLOADS } from './lib/workloads.mjs';
 
 const log = (message) => console.log(`bench: ${message}`);
 const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
@@ -37,16 +37,44 @@ async function measure(shape, server, workload, ids, options, afterCreate) {
   return { shape, workload: workload.id, name: workload.name, ...result };
 }
 
+/** An access-control workload and its baseline, measured interleaved (runInterleaved). */
+async function measurePair(shape, server, pair, ids, options) {
+  const prefix = `pair-${shape.replace(/\W+/g, '-')}-${Date.now().toString(36)}-`;
+  const results = await runInterleaved(server.baseUrl, pair.map((w) => w.id), { ...options, ids, prefix });
+  return pair.map((workload, i) => {
+    const result = results[i];
+    log(`  ${shape} ${workload.id}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms (interleaved slices: ${result.slices.join(' ')} req/s)`);
+    if (result.invalid) log(`  ${shape} ${workload.id}: INVALID RUN: ${result.invalid}`);
+    return { shape, workload: workload.id, name: workload.name, ...result };
+  });
+}
+
+const PAIRS = [['W1a', 'W1g'], ['W2a', 'W2g']];
+
+/** The other workload of an access-control pair when both run, else undefined. */
+function partnerOf(workload, list) {
+  const pair = PAIRS.find((p) => p.includes(workload.id));
+  return pair && list.find((w) => w.id !== workload.id && pair.includes(w.id));
+}
+
 /**
  * Every round runs each selected workload on each server that takes it, one after the other,
- * so a burst of outside load hits a pair (platform and twin, platform and ceiling).
+ * so a burst of outside load hits a pair (platform and twin, platform and ceiling). An
+ * access-control workload and its baseline run interleaved, in slices (runInterleaved).
  */
 async function runRounds(servers, ids, options, afterCreate) {
   const rows = [];
   for (let round = 0; round < options.rounds; round++) {
-    for (const workload of selected(options, round)) {
+    const list = selected(options, round);
+    const done = new Set();
+    for (const workload of list) {
+      if (done.has(workload.id)) continue;
+      const partner = partnerOf(workload, list);
+      if (partner) done.add(partner.id);
       for (const { shape, server, runs } of servers) {
-        if (runs(workload)) rows.push(await measure(shape, server, workload, ids, options, afterCreate));
+        if (!runs(workload)) continue;
+        if (partner) rows.push(...(await measurePair(shape, server, [workload, partner], ids, options)));
+        else rows.push(await measure(shape, server, workload, ids, options, afterCreate));
       }
     }
   }
@@ -60,8 +88,8 @@ const twinOf = (shape, server) => ({ shape: `${shape}${EVENTS_OFF}`, server, run
 
 /**
  * The round's workloads, in WORKLOADS' order except that an access-control workload and its
- * baseline swap places every other round (W1a, W1g, then W1g, W1a…), so neither always runs
- * second, after the other has warmed the process.
+ * baseline swap places every other round (W1a, W1g, then W1g, W1a…), so neither always warms
+ * up second and takes the first and last slices of the interleaved run.
  */
 function selected(options, round = 0) {
   const list = WORKLOADS.filter((w) => options.workloads.includes(w.id));

@@ -95,11 +95,14 @@ function requestsFor(workload, ids, prefix) {
   return createRequests(prefix);
 }
 
-/** One autocannon run; `onResponse(statusCode)` sees every answer as it arrives (W4 counts creates). */
+/**
+ * One autocannon run; `onResponse(statusCode, ms)` sees every answer as it arrives (W4 counts
+ * creates, interleaved pairs collect latencies).
+ */
 export function cannon(options, onResponse) {
   return new Promise((resolve, reject) => {
     const instance = autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
-    if (onResponse) instance.on('response', (client, statusCode) => onResponse(statusCode));
+    if (onResponse) instance.on('response', (client, statusCode, bytes, responseTime) => onResponse(statusCode, responseTime));
   });
 }
 
@@ -155,23 +158,87 @@ async function tokenFor(baseUrl, workload, { ids, rules }) {
   return userToken;
 }
 
+/** Sign-in and checks, then the warm-up's and the measured run's plans. */
+async function prepare(baseUrl, workload, { ids, rules, prefix, warmup, connections }) {
+  const accessToken = AUTHENTICATED[workload] ? await tokenFor(baseUrl, workload, { ids, rules }) : undefined;
+  const args = { ids, connections, accessToken };
+  const warm = warmup > 0 ? await plan(baseUrl, workload, { ...args, prefix: `${prefix}warm-` }) : null;
+  const measured = await plan(baseUrl, workload, { ...args, prefix });
+  return { warm, measured };
+}
+
+/** The unmeasured warm-up run, if any; returns its problems. */
+async function warmUp(baseUrl, warm, { warmup, connections }) {
+  if (!warm) return [];
+  const result = await cannon({ url: baseUrl, connections, duration: warmup, ...warm.options });
+  const reason = invalidReason(result, warm.failure());
+  return reason ? [`warm-up: ${reason}`] : [];
+}
+
+/**
+ * The slices of an interleaved pair, in order: ABBA four times, eight slices of `duration / 8`
+ * each (1 s by default), so a burst of outside load lasting a few seconds, or a steady drift,
+ * hits both alike.
+ */
+export const PAIR_ORDER = [0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0];
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/**
+ * Two workloads measured interleaved (the access-control pairs: W1a with W1g, W2a with W2g):
+ * sign-in, checks and warm-up of each, then PAIR_ORDER's slices of `duration / 8` seconds
+ * each, so each gets `duration` seconds in all, spread over the same stretch of time, and a
+ * burst of outside load that would fall on one of two back-to-back runs falls on both. req/s
+ * is each workload's answers over its slices' seconds; p50 and p99 are over every answer of
+ * its slices; `slices` are the slices' req/s in order.
+ */
+export async function runInterleaved(baseUrl, workloads, args) {
+  const { duration, connections } = args;
+  const prepared = [];
+  for (const workload of workloads) prepared.push(await prepare(baseUrl, workload, { ...args, prefix: `${args.prefix}${workload.toLowerCase()}-` }));
+  const problems = [];
+  for (const { warm } of prepared) problems.push(await warmUp(baseUrl, warm, args));
+  const slice = duration / (PAIR_ORDER.length / workloads.length);
+  const totals = workloads.map(() => ({ requests: 0, seconds: 0, latencies: [], non2xx: 0, errors: 0, timeouts: 0, slices: [] }));
+  for (const i of PAIR_ORDER) {
+    const total = totals[i];
+    const started = process.hrtime.bigint();
+    const result = await cannon({ url: baseUrl, connections, duration: slice, ...prepared[i].measured.options }, (status, ms) => total.latencies.push(ms));
+    // autocannon stops at the deadline without reading the answers in flight: the slice's time is its deadline.
+    const seconds = Math.min(slice, Number(process.hrtime.bigint() - started) / 1e9);
+    total.requests += result.requests.total;
+    total.seconds += seconds;
+    total.slices.push(Math.round(result.requests.total / seconds));
+    total.non2xx += result.non2xx;
+    total.errors += result.errors;
+    total.timeouts += result.timeouts;
+    const reason = invalidReason(result, prepared[i].measured.failure());
+    if (reason) problems[i].push(reason);
+  }
+  return totals.map((total, i) => {
+    const sorted = total.latencies.sort((a, b) => a - b);
+    const invalid = problems[i].join('; ');
+    const ms = (value) => (value === null ? null : Math.round(value * 10) / 10);
+    return {
+      rps: total.requests / total.seconds, p50: ms(percentile(sorted, 50)), p99: ms(percentile(sorted, 99)), requests: total.requests,
+      non2xx: total.non2xx, errors: total.errors, timeouts: total.timeouts, slices: total.slices, interleaved: true, ...(invalid ? { invalid } : {}),
+    };
+  });
+}
+
 /**
  * Runs one workload against `baseUrl`: an unmeasured warm-up, then the measured run.
  * W3 usernames start with `prefix` so the rows can be removed afterwards. W1a, W1g, W2a and W2g
  * sign in once per call; W5 signs in once per connection for each of the two runs, before the
  * warm-up.
  */
-export async function runWorkload(baseUrl, workload, { ids, rules, prefix, duration, warmup, connections }) {
-  const accessToken = AUTHENTICATED[workload] ? await tokenFor(baseUrl, workload, { ids, rules }) : undefined;
-  const args = { ids, connections, accessToken };
-  const warm = warmup > 0 ? await plan(baseUrl, workload, { ...args, prefix: `${prefix}warm-` }) : null;
-  const measured = await plan(baseUrl, workload, { ...args, prefix });
-  const problems = [];
-  if (warm) {
-    const result = await cannon({ url: baseUrl, connections, duration: warmup, ...warm.options });
-    const reason = invalidReason(result, warm.failure());
-    if (reason) problems.push(`warm-up: ${reason}`);
-  }
+export async function runWorkload(baseUrl, workload, args) {
+  const { warm, measured } = await prepare(baseUrl, workload, args);
+  const { duration, connections } = args;
+  const problems = await warmUp(baseUrl, warm, args);
   const result = await cannon({ url: baseUrl, connections, duration, ...measured.options });
   // Any answer other than 2xx makes a run invalid: a 401 or 429 is answered faster than the real work.
   const reason = invalidReason(result, measured.failure());
