@@ -86,15 +86,23 @@ type Miss = 'location' | 'time';
 
 /**
  * A grant's `location` as one BlockList, built on its first check and kept with the policy
- * (policies are compiled once per tenant and cached): the same answers as `ipAllowed`, which
- * builds its list on every call, about 5-10 µs per located grant and request.
+ * (policies are compiled once per tenant and cached), with the answers for the addresses seen
+ * lately: the same answers as `ipAllowed`, which builds its list on every call (5-10 µs per
+ * located grant and request), where a check of the list alone takes about 1 µs.
  */
-const locations = new WeakMap<Policy, BlockList>();
+interface Location {
+  list: BlockList;
+  answers: Map<string, boolean>;
+}
 
-function locationList(policy: Policy, location: readonly string[]): BlockList {
-  let list = locations.get(policy);
-  if (!list) {
-    list = new BlockList();
+const locations = new WeakMap<Policy, Location>();
+/** Addresses remembered per located grant; past it, the answers start over. */
+const REMEMBERED_ADDRESSES = 1024;
+
+function locationOf(policy: Policy, location: readonly string[]): Location {
+  let known = locations.get(policy);
+  if (!known) {
+    const list = new BlockList();
     for (const entry of location) {
       const [base, bits] = entry.split('/');
       const family = isIP(base);
@@ -103,16 +111,23 @@ function locationList(policy: Policy, location: readonly string[]): BlockList {
       if (bits === undefined) list.addAddress(base, type);
       else list.addSubnet(base, Number(bits), type);
     }
-    locations.set(policy, list);
+    known = { list, answers: new Map() };
+    locations.set(policy, known);
   }
-  return list;
+  return known;
 }
 
 function locationHolds(policy: Policy, location: readonly string[], ip: string | undefined): boolean {
   if (!ip) return false;
+  const { list, answers } = locationOf(policy, location);
+  const known = answers.get(ip);
+  if (known !== undefined) return known;
   const address = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
   const family = isIP(address);
-  return family !== 0 && locationList(policy, location).check(address, family === 6 ? 'ipv6' : 'ipv4');
+  const holds = family !== 0 && list.check(address, family === 6 ? 'ipv6' : 'ipv4');
+  if (answers.size >= REMEMBERED_ADDRESSES) answers.clear();
+  answers.set(ip, holds);
+  return holds;
 }
 
 function conditionMiss(policy: Policy, request: AccessRequest): Miss | undefined {
