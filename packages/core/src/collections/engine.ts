@@ -10,7 +10,7 @@ import { hashFields, lifecycle, newDocument, ownershipOfPatch, patchDocument, pr
 import { populate } from './populate.js';
 import type { CollectionRegistry, RegisteredCollection } from './registry.js';
 import { compileSelect, compileWhere, filterWithRef, type Scope } from './select.js';
-import { appendChanges, type Change, type ChangeOp } from '../events/outbox.js';
+import { appendChanges, withChanges, type Change, type ChangeOp, type Statement } from '../events/outbox.js';
 import { andRows, assertQueryReadable, limitReadable, UNRESTRICTED, writeAccess, type AccessScope, type RowAccess } from '../access/access-scope.js';
 import type { Verb } from '../access/policy.js';
 import { SqlParams } from '../query/params.js';
@@ -240,14 +240,17 @@ export class CollectionEngine {
         values.push(ctx.tenant, doc.id, doc.ref ?? null, doc.owner, doc.shares, doc.groups, doc.clients, doc.created_at, doc.version, JSON.stringify(doc));
         return `(${Array.from({ length: 10 }, (_, i) => `$${base + i + 1}`).join(', ')})`;
       });
-      await db.query(
-        `INSERT INTO ${quoteIdent(reg.table)} (tenant_id, id, ref, owner, shares, groups, clients, created_at, version, doc) VALUES ${rows.join(', ')}`,
-        values,
-      ).catch((error) => translate(error, reg));
+      const insert: Statement = {
+        sql: `INSERT INTO ${quoteIdent(reg.table)} (tenant_id, id, ref, owner, shares, groups, clients, created_at, version, doc) VALUES ${rows.join(', ')}`,
+        params: values,
+      };
       if (!hooks?.afterCreate) {
-        await this.changed(db, ctx, reg, docs.map((doc) => ({ op: 'c', after: doc })));
+        // The events ride in the INSERT: a create is one statement, prepared when it has one row.
+        const write = this.events ? withChanges(insert, ctx.tenant, reg, docs.map((doc) => ({ op: 'c', after: doc }))) : insert;
+        await db.query(write.sql, write.params, { prepare: docs.length === 1 }).catch((error) => translate(error, reg));
         return [];
       }
+      await db.query(insert.sql, insert.params).catch((error) => translate(error, reg));
       const revealed = await Promise.all(docs.map(async (doc) => (await hooks.afterCreate!(txCtx, doc)) ?? {}));
       // A hook may have stored more fields (an APT's scope and session): the event shows the row as committed.
       const stored = await db.query<{ doc: Doc }>(`SELECT doc FROM ${quoteIdent(reg.table)} WHERE tenant_id = $1 AND id = ANY($2::text[]) ORDER BY id`,

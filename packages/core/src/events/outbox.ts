@@ -32,16 +32,18 @@ export function payloadOf(reg: RegisteredCollection, change: Change, tsMs: numbe
   return payload;
 }
 
-/**
- * Appends the events of a write inside the write's own transaction: a rolled-back write leaves
- * no event, a committed one cannot lose its events. No lock is taken: positions are given later,
- * in commit order, by `sequenceEvents`. The event row is written once and never updated; the
- * narrow queue row is what the sequencer takes (one statement, one round trip, for both).
- */
-export async function appendChanges(db: SqlExecutor, tenant: TenantId, reg: RegisteredCollection, changes: Change[]): Promise<void> {
-  if (changes.length === 0) return;
+/** One SQL statement and its parameters. */
+export interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
+// The event rows are written once and never updated; the narrow queue row is what the sequencer takes.
+const QUEUE = 'INSERT INTO stratum_outbox_unsequenced (seq, tenant_id) SELECT seq, tenant_id FROM events';
+
+/** The `events` CTE inserting the events of a write; its parameters are appended to `values`. */
+function eventsCte(tenant: TenantId, reg: RegisteredCollection, changes: Change[], values: unknown[]): string {
   const tsMs = Date.now();
-  const values: unknown[] = [];
   const rows = changes.map((change) => {
     const doc = (change.after ?? change.before)!;
     const base = values.length;
@@ -49,14 +51,35 @@ export async function appendChanges(db: SqlExecutor, tenant: TenantId, reg: Regi
       (doc.clients as string[] | undefined) ?? [], JSON.stringify(payloadOf(reg, change, tsMs)));
     return `(${Array.from({ length: COLUMNS }, (_, k) => `$${base + k + 1}`).join(', ')})`;
   });
-  await db.query(
-    `WITH events AS (
+  return `events AS (
        INSERT INTO stratum_outbox_events (tenant_id, event_id, ts_ms, op, service, collection, document_id, version, clients, payload)
        VALUES ${rows.join(', ')} RETURNING seq, tenant_id
-     )
-     INSERT INTO stratum_outbox_unsequenced (seq, tenant_id) SELECT seq, tenant_id FROM events`,
-    values,
-  );
+     )`;
+}
+
+/**
+ * Appends the events of a write inside the write's own transaction: a rolled-back write leaves
+ * no event, a committed one cannot lose its events. No lock is taken: positions are given later,
+ * in commit order, by `sequenceEvents`.
+ */
+export async function appendChanges(db: SqlExecutor, tenant: TenantId, reg: RegisteredCollection, changes: Change[]): Promise<void> {
+  if (changes.length === 0) return;
+  const values: unknown[] = [];
+  const events = eventsCte(tenant, reg, changes, values);
+  // The text of a one-event write never varies: parsing and planning it cost more than running it.
+  await db.query(`WITH ${events} ${QUEUE}`, values, { prepare: changes.length === 1 });
+}
+
+/**
+ * The write statement with its events appended in the same statement, so the write and its
+ * events cost one round trip. Only for a statement that writes every row or fails (a plain
+ * INSERT): the events are appended whatever it wrote.
+ */
+export function withChanges(write: Statement, tenant: TenantId, reg: RegisteredCollection, changes: Change[]): Statement {
+  if (changes.length === 0) return write;
+  const params = [...write.params];
+  const events = eventsCte(tenant, reg, changes, params);
+  return { sql: `WITH written AS (${write.sql}), ${events} ${QUEUE}`, params };
 }
 
 // Any constant works; it only has to be the same on every node sequencing this database.

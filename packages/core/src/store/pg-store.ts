@@ -1,14 +1,28 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
-import type { PoolStats, QueryResult, SqlExecutor, Store } from './types.js';
+import type { PoolStats, QueryOptions, QueryResult, SqlExecutor, Store } from './types.js';
 
 // Timestamps and bigints come back as strings: documents carry ISO strings on the wire.
 pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, (v) => v);
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
+const preparedNames = new Map<string, string>();
+
+/** One name per statement text: `pg` prepares a name once per connection and refuses another text under it. */
+function preparedName(sql: string): string {
+  let name = preparedNames.get(sql);
+  if (!name) {
+    name = `stratum_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+    preparedNames.set(sql, name);
+  }
+  return name;
+}
+
 function wrap(client: pg.Pool | pg.PoolClient): SqlExecutor {
   return {
-    async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
-      const result = await client.query(sql, params as unknown[]);
+    async query<T>(sql: string, params: readonly unknown[] = [], options: QueryOptions = {}): Promise<QueryResult<T>> {
+      const values = params as unknown[];
+      const result = await (options.prepare ? client.query({ name: preparedName(sql), text: sql, values }) : client.query(sql, values));
       return { rows: result.rows as T[], rowCount: result.rowCount ?? result.rows.length };
     },
     async exec(sql: string): Promise<void> {
@@ -35,8 +49,8 @@ export class PgStore implements Store {
     return store;
   }
 
-  query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
-    return this.executor.query<T>(sql, params);
+  query<T>(sql: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<QueryResult<T>> {
+    return this.executor.query<T>(sql, params, options);
   }
 
   exec(sql: string): Promise<void> {

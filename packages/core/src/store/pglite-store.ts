@@ -11,7 +11,8 @@ import type { PoolStats, QueryResult, SqlExecutor, Store } from './types.js';
 const ANALYZE_MIN_ROWS = 1000;
 const ANALYZE_FRACTION = 0.1;
 const ANALYZE_INTERVAL_MS = 10_000;
-const WRITTEN_TABLE = /^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*)/i;
+// A create carries its events in one statement, `WITH written AS (INSERT INTO <table> …), …`.
+const WRITTEN_TABLE = /^\s*(?:WITH\s+written\s+AS\s+\(\s*)?(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*)/i;
 
 function wrap(db: PGlite | Transaction, changed: (sql: string, rows: number) => void): SqlExecutor {
   return {
