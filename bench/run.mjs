@@ -24,6 +24,15 @@ import { runInterleaved, runWorkload, sample, seedUsers, WORKLOADS } from './lib
 const log = (message) => console.log(`bench: ${message}`);
 const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
+/** An invalid run, with what the server last printed (its errors, at LOG_LEVEL=warn), once per server. */
+const explained = new Set();
+function logInvalid(shape, workload, server, result) {
+  log(`  ${shape} ${workload.id}: INVALID RUN: ${result.invalid}`);
+  if (explained.has(server)) return;
+  explained.add(server);
+  log(`  ${shape}: the server's last output:\n${server.output().slice(-2000)}`);
+}
+
 /** One measured workload against one server; the users W3 and W4 create are removed afterwards when asked. */
 async function measure(shape, server, workload, ids, options, afterCreate) {
   const prefix = `${workload.id.toLowerCase()}-${shape.replace(/\W+/g, '-')}-${Date.now().toString(36)}-`;
@@ -32,7 +41,7 @@ async function measure(shape, server, workload, ids, options, afterCreate) {
   log(`  ${shape} ${workload.id}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms`);
   if (result.webhook) log(`  ${shape} ${workload.id} webhooks: ${describeWebhook(result.webhook)}`);
   if (result.webhook?.warmupBacklog) log(`  ${shape} ${workload.id}: ${result.webhook.warmupBacklog}`);
-  if (result.invalid) log(`  ${shape} ${workload.id}: INVALID RUN: ${result.invalid}`);
+  if (result.invalid) logInvalid(shape, workload, server, result);
   if (workload.creates && afterCreate) await afterCreate(prefix);
   return { shape, workload: workload.id, name: workload.name, ...result };
 }
@@ -44,7 +53,7 @@ async function measurePair(shape, server, pair, ids, options) {
   return pair.map((workload, i) => {
     const result = results[i];
     log(`  ${shape} ${workload.id}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms (interleaved slices: ${result.slices.join(' ')} req/s)`);
-    if (result.invalid) log(`  ${shape} ${workload.id}: INVALID RUN: ${result.invalid}`);
+    if (result.invalid) logInvalid(shape, workload, server, result);
     return { shape, workload: workload.id, name: workload.name, ...result };
   });
 }
@@ -242,7 +251,7 @@ async function main() {
   let postgresVersion;
   if (options.shapes.includes('embedded')) rows.push(...(await embedded(options)));
   if (options.shapes.includes('postgres') || options.shapes.includes('ceiling')) {
-    const db = await resetBenchDatabase(options.databaseUrl);
+    const db = await resetBenchDatabase(options.databaseUrl, options.databaseName);
     if (db.skipped) {
       notes.push(`${db.skipped}: the postgres and ceiling shapes were skipped`);
       log(`SKIPPED postgres and ceiling: ${db.skipped}`);

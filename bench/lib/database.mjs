@@ -23,10 +23,14 @@ async function connect(url) {
 }
 
 /**
- * Drops and recreates `stratum_bench` through the server of `adminUrl`. Returns the bench
- * database's URL and the server version, or `{ skipped }` when the server is not reachable.
+ * Drops and recreates the bench database (`name`, by default `stratum_bench`) through the server
+ * of `adminUrl`. Returns the bench database's URL and the server version, or `{ skipped }` when
+ * the server is not reachable or while another session is connected to the database: a second bench
+ * run at the same time would otherwise drop the first one's database under its servers, whose
+ * requests then fail or read the other run's rows.
  */
-export async function resetBenchDatabase(adminUrl) {
+export async function resetBenchDatabase(adminUrl, name = BENCH_DATABASE) {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`BENCH_DATABASE_NAME must be a lowercase SQL identifier, got ${JSON.stringify(name)}`);
   let client;
   try {
     client = await connect(adminUrl);
@@ -36,9 +40,14 @@ export async function resetBenchDatabase(adminUrl) {
   try {
     const version = (await client.query('SHOW server_version')).rows[0].server_version;
     const autovacuum = (await client.query('SHOW autovacuum')).rows[0].autovacuum === 'on';
-    await client.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`);
-    await client.query(`CREATE DATABASE ${BENCH_DATABASE}`);
-    return { url: withDatabase(adminUrl, BENCH_DATABASE), version, autovacuum };
+    const users = await client.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+    if (users.rows[0].n > 0) {
+      return { skipped: `the database ${name} has ${users.rows[0].n} open connection(s), probably another bench run, which dropping it `
+        + 'would break (wait for it, or set BENCH_DATABASE_NAME to another name)' };
+    }
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${name}`);
+    return { url: withDatabase(adminUrl, name), version, autovacuum };
   } finally {
     await client.end();
   }
