@@ -31,8 +31,8 @@ const HELP = `usage: npm run bench -- [options]
 PostgreSQL: BENCH_DATABASE_URL, else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres
 is used to (re)create the database stratum_bench (BENCH_DATABASE_NAME names another, for a
 second run at the same time: a run refuses to drop a database another session is connected
-to); without a reachable server the postgres and ceiling shapes are skipped. WEBHOOK_CONCURRENCY and EVENTS_POLL_MS in the environment reach the
-platform (W4).`;
+to); without a reachable server the postgres and ceiling shapes are skipped.
+WEBHOOK_CONCURRENCY and EVENTS_POLL_MS in the environment reach the platform (W4).`;
 
 /** An access-control workload is measured against its baseline in the same run: W1g with W1a, W2g with W2a. */
 function withBaselines(workloads) {
