@@ -100,22 +100,26 @@ export async function claimDue(store: Store, limit: number, leaseMs: number): Pr
     `WITH heads AS (
        -- The oldest open delivery of each document and endpoint, read in the order of the
        -- partial index on open deliveries: the cost follows the backlog, not the history.
-       SELECT DISTINCT ON (tenant_id, client_id, service, collection, document_id) tenant_id, client_id, event_id, status
+       SELECT DISTINCT ON (tenant_id, client_id, service, collection, document_id)
+         ctid AS row, tenant_id, client_id, status, next_attempt_at, event_seq
        FROM stratum_deliveries WHERE status IN ('pending', 'delivering')
        ORDER BY tenant_id, client_id, service, collection, document_id, position
+     ), candidates AS (
+       SELECT h.row FROM heads h JOIN stratum_webhook_endpoints e ON e.tenant_id = h.tenant_id AND e.client_id = h.client_id
+       WHERE h.status = 'pending' AND h.next_attempt_at <= now() AND e.state = 'active' AND e.configured
+       ORDER BY h.next_attempt_at, h.event_seq LIMIT $1
      ), due AS (
-       SELECT d.tenant_id, d.client_id, d.event_id FROM stratum_deliveries d
-       JOIN heads h ON h.tenant_id = d.tenant_id AND h.client_id = d.client_id AND h.event_id = d.event_id AND h.status = 'pending'
-       JOIN stratum_webhook_endpoints e ON e.tenant_id = d.tenant_id AND e.client_id = d.client_id
-       WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND e.state = 'active' AND e.configured
-       ORDER BY d.next_attempt_at, d.event_seq LIMIT $1
-       FOR UPDATE OF d SKIP LOCKED
+       -- Locked by row address, so no plan can look them up through an index of the whole
+       -- history (without statistics that took seconds per claim). A row changed since the
+       -- snapshot has moved: it is skipped, as is one another worker holds.
+       SELECT ctid AS row FROM stratum_deliveries
+       WHERE ctid = ANY (ARRAY(SELECT row FROM candidates)) AND status = 'pending'
+       FOR UPDATE SKIP LOCKED
      )
      UPDATE stratum_deliveries d SET status = 'delivering', attempts = d.attempts + 1, attempts_total = d.attempts_total + 1,
        lease_until = now() + $2 * interval '1 millisecond'
      FROM due, stratum_outbox_events o, stratum_webhook_endpoints e
-     WHERE d.tenant_id = due.tenant_id AND d.client_id = due.client_id AND d.event_id = due.event_id
-       AND o.seq = d.event_seq AND e.tenant_id = d.tenant_id AND e.client_id = d.client_id
+     WHERE d.ctid = due.row AND o.seq = d.event_seq AND e.tenant_id = d.tenant_id AND e.client_id = d.client_id
      RETURNING d.tenant_id, d.client_id, d.event_id, d.position::text AS position, o.version, d.attempts, d.attempts_total,
        e.url, e.authorization_header, e.secret,
        CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END AS previous_secret, o.payload`,
