@@ -8,12 +8,12 @@
 ALTER TABLE stratum_outbox RENAME TO stratum_outbox_events;
 ALTER INDEX stratum_outbox_pkey RENAME TO stratum_outbox_events_pkey;
 
--- Committed events waiting for their position. A saga's events stay here, held back by `saga`,
--- until the saga commits (the sagas capability fills this in).
+-- Committed events waiting for their position, taken in `seq` order. No filter column: without
+-- statistics (autovacuum off, or PGlite) a filter made the planner read the whole queue, dead
+-- rows included. A saga's events (the sagas capability, not built yet) are queued when it commits.
 CREATE TABLE stratum_outbox_unsequenced (
   seq bigint PRIMARY KEY,
-  tenant_id text NOT NULL,
-  saga text
+  tenant_id text NOT NULL
 );
 
 -- Each tenant's events in position order. `seq` finds an event's position (retention).
@@ -27,8 +27,8 @@ CREATE UNIQUE INDEX stratum_outbox_order_seq ON stratum_outbox_order (seq);
 
 INSERT INTO stratum_outbox_order (tenant_id, position, seq)
   SELECT tenant_id, position, seq FROM stratum_outbox_events WHERE position IS NOT NULL;
-INSERT INTO stratum_outbox_unsequenced (seq, tenant_id, saga)
-  SELECT seq, tenant_id, saga FROM stratum_outbox_events WHERE position IS NULL;
+INSERT INTO stratum_outbox_unsequenced (seq, tenant_id)
+  SELECT seq, tenant_id FROM stratum_outbox_events WHERE position IS NULL AND saga IS NULL;
 
 -- Nothing reads events by document; pending and positioned events have tables of their own.
 DROP INDEX stratum_outbox_document;

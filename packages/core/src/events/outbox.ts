@@ -101,7 +101,7 @@ export async function sequenceEvents(store: Store, batch = 1000): Promise<number
   const result = await store.query(
     `WITH batch AS (
        DELETE FROM stratum_outbox_unsequenced
-       WHERE seq IN (SELECT seq FROM stratum_outbox_unsequenced WHERE saga IS NULL ORDER BY seq LIMIT $1)
+       WHERE seq IN (SELECT seq FROM stratum_outbox_unsequenced ORDER BY seq LIMIT $1)
          AND (SELECT pg_try_advisory_xact_lock($2))
        RETURNING seq, tenant_id
      ), numbered AS (
