@@ -205,10 +205,12 @@ export async function runInterleaved(baseUrl, workloads, args) {
   const totals = workloads.map(() => ({ requests: 0, seconds: 0, latencies: [], non2xx: 0, errors: 0, timeouts: 0, slices: [] }));
   for (const i of PAIR_ORDER) {
     const total = totals[i];
-    const started = process.hrtime.bigint();
-    const result = await cannon({ url: baseUrl, connections, duration: slice, ...prepared[i].measured.options }, (status, ms) => total.latencies.push(ms));
-    // autocannon stops at the deadline without reading the answers in flight: the slice's time is its deadline.
-    const seconds = Math.min(slice, Number(process.hrtime.bigint() - started) / 1e9);
+    // autocannon stops at its first sample tick after the deadline (every second by default, so a
+    // 0.4 s slice would run 1 s) and counts the answers up to that tick: ticks every 100 ms, and
+    // the time it reports, not the deadline, are the slice's seconds.
+    const options = { url: baseUrl, connections, duration: slice, sampleInt: 100, ...prepared[i].measured.options };
+    const result = await cannon(options, (status, ms) => total.latencies.push(ms));
+    const seconds = result.duration > 0 ? result.duration : slice;
     total.requests += result.requests.total;
     total.seconds += seconds;
     total.slices.push(Math.round(result.requests.total / seconds));
