@@ -3,10 +3,13 @@ import { after, before, describe, test } from 'node:test';
 import { BUILTIN_COLLECTIONS } from '../collections/builtins.js';
 import { CollectionEngine } from '../collections/engine.js';
 import { CollectionRegistry } from '../collections/registry.js';
-import { withTx } from '../context.js';
+import { asTenantId, withTx } from '../context.js';
+import { migrate, readMigrations } from '../store/migrate.js';
+import { PgliteStore } from '../store/pglite-store.js';
 import type { Store } from '../store/types.js';
 import { storeShapes, testContext, testLimits } from '../testing/stores.js';
 import { readFeed } from './feed.js';
+import { sequenceEvents } from './outbox.js';
 
 for (const shape of storeShapes()) {
   describe(`transactional outbox on ${shape.name}`, () => {
@@ -104,5 +107,36 @@ for (const shape of storeShapes()) {
       const feed = await readFeed(store, ctx.tenant, { after: 0, limit: 100, readable: 'all' });
       assert.deepEqual(feed.map((e) => e.position), Array.from({ length: 20 }, (_, i) => i + 1));
     });
+
+    test('sequencers racing the writes and each other hand out every position once', async () => {
+      const ctx = testContext();
+      const writes = Array.from({ length: 30 }, (_, i) => engine.create(ctx, stats, { key: `r${i}`, value: i }));
+      const sequencers = Array.from({ length: 4 }, async () => {
+        for (let i = 0; i < 10; i++) await sequenceEvents(store, 3);
+      });
+      await Promise.all([...writes, ...sequencers]);
+      const feed = await readFeed(store, ctx.tenant, { after: 0, limit: 100, readable: 'all' });
+      assert.deepEqual(feed.map((e) => e.position), Array.from({ length: 30 }, (_, i) => i + 1));
+      assert.equal(new Set(feed.map((e) => e.event_id)).size, 30);
+    });
   });
 }
+
+test('a database with events from before migration 0010 keeps their positions; a waiting event is sequenced after them', async () => {
+  const store = await PgliteStore.open('memory://');
+  try {
+    const migrations = readMigrations();
+    await migrate(store, migrations.filter((m) => m.version < '0010'));
+    await store.exec(`
+      INSERT INTO stratum_outbox (tenant_id, position, event_id, ts_ms, op, service, collection, document_id, version, clients, payload) VALUES
+        ('t-old', 1, 'e1', 1, 'c', 'special', 'stats', 'd1', 1, '{}', '{"id": "d1", "op": "c"}'),
+        ('t-old', 2, 'e2', 2, 'u', 'special', 'stats', 'd1', 2, '{}', '{"id": "d1", "op": "u"}'),
+        ('t-old', NULL, 'e3', 3, 'd', 'special', 'stats', 'd1', 3, '{}', '{"id": "d1", "op": "d"}');
+      INSERT INTO stratum_outbox_positions (tenant_id, position) VALUES ('t-old', 2);`);
+    await migrate(store, migrations);
+    const feed = await readFeed(store, asTenantId('t-old'), { after: 0, limit: 10, readable: 'all' });
+    assert.deepEqual(feed.map((e) => [e.position, e.event_id, e.op]), [[1, 'e1', 'c'], [2, 'e2', 'u'], [3, 'e3', 'd']]);
+  } finally {
+    await store.close();
+  }
+});
