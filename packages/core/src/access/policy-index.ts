@@ -34,8 +34,8 @@ export interface TenantPolicies {
 /**
  * The compiled, per-tenant policy index (DESIGN 6.2): decisions are made in-process, without a
  * query per request. A grant or RBAC change drops the tenant's entry after its commit, here and,
- * over the bus, on every node. Where changes cannot reach every node (PostgreSQL without NATS)
- * nothing is cached, so a revoked grant still denies on the next request.
+ * over the bus, on every node. Where changes cannot reach every node (PostgreSQL with only an
+ * in-process bus) nothing is cached, so a revoked grant still denies on the next request.
  */
 export class PolicyIndex {
   private readonly cache: TenantCache<TenantPolicies>;
