@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from './rate-limiter.js';
 
 /** What an `add` decided, and the counter's value after it. */
 export interface CounterResult {
@@ -99,9 +100,7 @@ export class RedisCounters implements Counters {
   private constructor(private readonly redis: Redis) {}
 
   static async open(url: string): Promise<RedisCounters> {
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
-    await redis.connect();
-    return new RedisCounters(redis);
+    return new RedisCounters(await connectRedis(url));
   }
 
   async add(key: string, n: number, options: AddOptions): Promise<CounterResult> {

@@ -50,6 +50,13 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 }
 
+/** A Redis connection for counters: fails fast rather than queueing while Redis is away. */
+export async function connectRedis(url: string): Promise<Redis> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
+  await redis.connect();
+  return redis;
+}
+
 // One round trip: count the hit, start the window on the first one, report what is left of it.
 const HIT = `local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
@@ -61,9 +68,7 @@ export class RedisRateLimiter implements RateLimiter {
   private constructor(private readonly redis: Redis) {}
 
   static async open(url: string): Promise<RedisRateLimiter> {
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
-    await redis.connect();
-    return new RedisRateLimiter(redis);
+    return new RedisRateLimiter(await connectRedis(url));
   }
 
   async hit(key: string, limit: number, windowMs: number): Promise<RateLimitResult> {
