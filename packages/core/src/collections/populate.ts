@@ -43,6 +43,8 @@ export async function populate(
     const projection = spec.select ? Object.fromEntries(spec.select.map((f) => [f, 1 as const])) : undefined;
     const byId = new Map(rows.rows.map((r) => [r.doc.id, limitReadable(access ?? UNRESTRICTED, r.doc, present(target, r.doc, projection))]));
     for (const doc of docs) {
+      // A reference the caller may not read on this document (a field rule cut it) stays absent.
+      if (!(spec.path in doc)) continue;
       const value = doc[spec.path];
       doc[spec.path] = Array.isArray(value)
         ? value.map((id) => byId.get(id as string)).filter((d) => d !== undefined)
