@@ -16,6 +16,7 @@ export * from './collections/ddl.js';
 export * from './collections/builtins.js';
 export * from './collections/registry.js';
 export * from './collections/engine.js';
+export * from './collections/hooks.js';
 export * from './collections/documents.js';
 export * from './collections/idempotency.js';
 export * from './collections/secrets.js';

@@ -1,7 +1,7 @@
 import { ErrorCode } from '@stratum/contracts';
 import type { Bus } from '../bus/bus.js';
 import { DomainError } from '../errors.js';
-import type { CollectionHooks } from '../collections/engine.js';
+import type { CollectionHooks } from '../collections/hooks.js';
 import type { Doc } from '../collections/documents.js';
 import type { TenantId } from '../context.js';
 import { TenantCache } from '../collections/tenant-cache.js';

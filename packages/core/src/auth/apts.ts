@@ -1,7 +1,7 @@
 import { ErrorCode } from '@stratum/contracts';
 import type { RequestContext } from '../context.js';
 import { DomainError } from '../errors.js';
-import type { CollectionHooks } from '../collections/engine.js';
+import type { CollectionHooks } from '../collections/hooks.js';
 import { hashToken, newSecret } from '../collections/secrets.js';
 import type { SessionService } from './sessions.js';
 import { narrowScopes, parseScope } from './scopes.js';

@@ -1,4 +1,4 @@
-import type { CollectionHooks } from '../collections/engine.js';
+import type { CollectionHooks } from '../collections/hooks.js';
 import type { SessionService } from './sessions.js';
 
 /**

@@ -16,6 +16,7 @@ import type { Verb } from '../access/policy.js';
 import { SqlParams } from '../query/params.js';
 import type { TenantSchemas } from './tenant-schemas.js';
 import type { DocumentQuota } from '../limits/document-meter.js';
+import type { CollectionHooks } from './hooks.js';
 
 export interface WriteOptions {
   /** Internal fields the platform itself sets (token hashes, refresh state), merged after validation. */
@@ -32,48 +33,10 @@ export interface ReadByIdOptions extends Pick<ReadOptions, 'projection' | 'popul
 
 type Row = { doc: Doc };
 
-/**
- * Behaviour a collection adds to the generic writes (APTs mint a token, for instance). Hooks
- * run inside the write's transaction: if a hook fails, the write is rolled back.
- */
-export interface CollectionHooks {
-  /** Returns fields shown once in the create response (a freshly minted secret). */
-  afterCreate?(ctx: RequestContext, doc: Doc): Promise<Record<string, unknown> | void>;
-  afterDelete?(ctx: RequestContext, doc: Doc, destroyed: boolean): Promise<void>;
-  /** Sees a caller's patch (PATCH /:id and PATCH /bulk) before anything is written; throws to refuse it. */
-  beforeUpdate?(ctx: RequestContext, change: { set: Record<string, unknown>; unset: string[] }): void;
-  beforeRestore?(ctx: RequestContext, doc: Doc): Promise<void>;
-  /** Sees the documents as a PATCH /:id or PATCH /bulk left them, inside the write's transaction. */
-  afterUpdate?(ctx: RequestContext, docs: Doc[]): Promise<void>;
-}
-
 /** Without a read grant a caller reads no field of its own, only the core ones. */
 function noReadGrant(error: unknown): AccessScope {
   if (error instanceof DomainError && error.code === ErrorCode.FORBIDDEN) return { unscoped: false, limits: [] };
   throw error;
-}
-
-/** Several capabilities' hooks on one collection (CQRS and RBAC configs), run one after the other. */
-export function mergeHooks(...all: CollectionHooks[]): CollectionHooks {
-  return {
-    async afterCreate(ctx, doc) {
-      const shown: Record<string, unknown> = {};
-      for (const hooks of all) Object.assign(shown, await hooks.afterCreate?.(ctx, doc));
-      return shown;
-    },
-    async afterDelete(ctx, doc, destroyed) {
-      for (const hooks of all) await hooks.afterDelete?.(ctx, doc, destroyed);
-    },
-    beforeUpdate(ctx, change) {
-      for (const hooks of all) hooks.beforeUpdate?.(ctx, change);
-    },
-    async beforeRestore(ctx, doc) {
-      for (const hooks of all) await hooks.beforeRestore?.(ctx, doc);
-    },
-    async afterUpdate(ctx, docs) {
-      for (const hooks of all) await hooks.afterUpdate?.(ctx, docs);
-    },
-  };
 }
 
 /** Maps database constraint failures to the caller's mistake they are. */
@@ -314,7 +277,7 @@ export class CollectionEngine {
     const access = writeAccess(await this.access(ctx, reg, 'update'), [...Object.keys(set), ...unset]);
     // The count a bulk update answers reveals what its filter matched: the filter may use only
     // what the caller could read on every row it updates (with no read grant, the core fields).
-    assertQueryReadable(await this.access(ctx, reg, 'read').catch(noReadGrant), filter, [], access);
+    assertQueryReadable(await this.readOrCore(ctx, reg), filter, [], access);
     const hashed = ownershipOfPatch(await hashFields(reg, set), ctx.principal);
     const stamp = stampOf(ctx.principal);
     const { params, where } = compileWhere(reg, this.scope(ctx, false, access), filter, this.limits);
@@ -364,8 +327,13 @@ export class CollectionEngine {
 
   /** A write's answer: each document as the caller may read it (without a read grant, its core fields). */
   private async shown(ctx: RequestContext, reg: RegisteredCollection, stored: Doc[]): Promise<Record<string, unknown>[]> {
-    const access = ctx.access ? await this.access(ctx, reg, 'read').catch(noReadGrant) : UNRESTRICTED;
+    const access = await this.readOrCore(ctx, reg);
     return stored.map((doc) => limitReadable(access, doc, present(reg, doc)));
+  }
+
+  /** The caller's read access; without a read grant, the core fields only. */
+  private readOrCore(ctx: RequestContext, reg: RegisteredCollection): Promise<AccessScope> {
+    return this.access(ctx, reg, 'read').catch(noReadGrant);
   }
 
   private checkVersion(reg: RegisteredCollection, doc: Doc, options: WriteOptions): void {

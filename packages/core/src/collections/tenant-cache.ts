@@ -2,7 +2,7 @@ import type { Bus } from '../bus/bus.js';
 import type { RequestContext, TenantId } from '../context.js';
 import type { SqlExecutor } from '../store/types.js';
 import type { Doc } from './documents.js';
-import type { CollectionHooks } from './engine.js';
+import type { CollectionHooks } from './hooks.js';
 
 /**
  * Values a tenant's documents decide (its compiled policies, its JSON Schemas), loaded from the

@@ -4,7 +4,7 @@ import type { Bus } from '../bus/bus.js';
 import type { TenantId } from '../context.js';
 import { DomainError } from '../errors.js';
 import type { SqlExecutor } from '../store/types.js';
-import type { CollectionHooks } from './engine.js';
+import type { CollectionHooks } from './hooks.js';
 import type { CollectionRegistry } from './registry.js';
 import { TenantCache } from './tenant-cache.js';
 import { createAjv, errorDetails } from './validation.js';

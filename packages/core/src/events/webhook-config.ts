@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ErrorCode, type ErrorDetail } from '@stratum/contracts';
 import type { RequestContext } from '../context.js';
 import { DomainError } from '../errors.js';
-import type { CollectionHooks } from '../collections/engine.js';
+import type { CollectionHooks } from '../collections/hooks.js';
 import type { Doc } from '../collections/documents.js';
 import type { CollectionRegistry } from '../collections/registry.js';
 import type { SqlExecutor } from '../store/types.js';
