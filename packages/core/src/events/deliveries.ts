@@ -55,9 +55,8 @@ export async function fanOut(store: Store, batch: number): Promise<number> {
       const { cursor, collections, ops } = locked.rows[0];
       const inserted = await tx.query<{ last: string | null; n: number }>(
         `WITH events AS (
-           SELECT e.seq, e.event_id, o.position, e.service, e.collection, e.document_id, e.op, e.clients
-           FROM stratum_outbox_order o JOIN stratum_outbox_events e ON e.seq = o.seq
-           WHERE o.tenant_id = $1 AND o.position > $3 ORDER BY o.position LIMIT $4
+           SELECT seq, event_id, position, service, collection, document_id, op, clients FROM stratum_outbox_events
+           WHERE tenant_id = $1 AND position > $3 ORDER BY position LIMIT $4
          ), chosen AS (
            INSERT INTO stratum_deliveries (tenant_id, client_id, event_id, event_seq, position, service, collection, document_id)
            SELECT $1, $2, event_id, seq, position, service, collection, document_id FROM events

@@ -44,9 +44,8 @@ export async function readFeed(store: Store, tenant: TenantId, query: FeedQuery)
     readable = ` AND (e.service || '/' || e.collection) = ANY($4::text[])`;
   }
   const result = await db.query<{ position: string; event_id: string; payload: CqrsPayload }>(
-    `SELECT o.position::text AS position, e.event_id, e.payload
-     FROM stratum_outbox_order o JOIN stratum_outbox_events e ON e.seq = o.seq
-     WHERE o.tenant_id = $1 AND o.position > $2${readable} ORDER BY o.position LIMIT $3`,
+    `SELECT e.position::text AS position, e.event_id, e.payload FROM stratum_outbox_events e
+     WHERE e.tenant_id = $1 AND e.position > $2${readable} ORDER BY e.position LIMIT $3`,
     params,
   );
   return result.rows.map((r) => ({ position: Number(r.position), event_id: r.event_id, ...r.payload }));

@@ -48,7 +48,7 @@ for (const shape of storeShapes()) {
       assert.equal((feed[4].after as { name: string }).name, 'Bob');
       assert.equal(feed[5].after, undefined, 'a delete carries no after');
       const versions = await store.query<{ version: number }>(
-        'SELECT e.version FROM stratum_outbox_order o JOIN stratum_outbox_events e ON e.seq = o.seq WHERE o.tenant_id = $1 AND e.document_id = $2 ORDER BY o.position',
+        'SELECT version FROM stratum_outbox_events WHERE tenant_id = $1 AND document_id = $2 ORDER BY position',
         [ctx.tenant, bob.id]);
       assert.deepEqual(versions.rows.map((r) => r.version), [1, 2, 3, 4, 5], 'each event of a document is newer than the one before');
     });
@@ -136,6 +136,30 @@ test('a database with events from before migration 0010 keeps their positions; a
     await migrate(store, migrations);
     const feed = await readFeed(store, asTenantId('t-old'), { after: 0, limit: 10, readable: 'all' });
     assert.deepEqual(feed.map((e) => [e.position, e.event_id, e.op]), [[1, 'e1', 'c'], [2, 'e2', 'u'], [3, 'e3', 'd']]);
+  } finally {
+    await store.close();
+  }
+});
+
+test('a database from migration 0010 keeps its positioned events; a queued event is sequenced after them', async () => {
+  const store = await PgliteStore.open('memory://');
+  try {
+    const migrations = readMigrations();
+    await migrate(store, migrations.filter((m) => m.version < '0011'));
+    await store.exec(`
+      INSERT INTO stratum_outbox_events (tenant_id, event_id, ts_ms, op, service, collection, document_id, version, clients, payload) VALUES
+        ('t-queued', 'e1', 1, 'c', 'special', 'stats', 'd1', 1, '{}', '{"id": "d1", "op": "c"}'),
+        ('t-queued', 'e2', 2, 'u', 'special', 'stats', 'd1', 2, '{}', '{"id": "d1", "op": "u"}');
+      INSERT INTO stratum_outbox_order (tenant_id, position, seq) SELECT 't-queued', 1, seq FROM stratum_outbox_events WHERE event_id = 'e1';
+      INSERT INTO stratum_outbox_unsequenced (seq, tenant_id) SELECT seq, 't-queued' FROM stratum_outbox_events WHERE event_id = 'e2';
+      INSERT INTO stratum_outbox_positions (tenant_id, position) VALUES ('t-queued', 1);`);
+    await migrate(store, migrations);
+    const feed = await readFeed(store, asTenantId('t-queued'), { after: 0, limit: 10, readable: 'all' });
+    assert.deepEqual(feed.map((e) => [e.position, e.event_id, e.op]), [[1, 'e1', 'c'], [2, 'e2', 'u']]);
+    await store.exec(`INSERT INTO stratum_outbox_pending (tenant_id, event_id, ts_ms, op, service, collection, document_id, version, payload)
+      VALUES ('t-queued', 'e3', 3, 'd', 'special', 'stats', 'd1', 3, '{}')`);
+    const after = await readFeed(store, asTenantId('t-queued'), { after: 2, limit: 10, readable: 'all' });
+    assert.deepEqual(after.map((e) => [e.position, e.event_id]), [[3, 'e3']], 'a new event takes the next position');
   } finally {
     await store.close();
   }

@@ -38,23 +38,18 @@ export interface Statement {
   params: unknown[];
 }
 
-// The event rows are written once and never updated; the narrow queue row is what the sequencer takes.
-const QUEUE = 'INSERT INTO stratum_outbox_unsequenced (seq, tenant_id) SELECT seq, tenant_id FROM events';
+const PENDING = 'INSERT INTO stratum_outbox_pending (tenant_id, event_id, ts_ms, op, service, collection, document_id, version, clients, payload)';
 
-/** The `events` CTE inserting the events of a write; its parameters are appended to `values`. */
-function eventsCte(tenant: TenantId, reg: RegisteredCollection, changes: Change[], values: unknown[]): string {
+/** The VALUES rows of a write's events; their parameters are appended to `values`. */
+function eventRows(tenant: TenantId, reg: RegisteredCollection, changes: Change[], values: unknown[]): string {
   const tsMs = Date.now();
-  const rows = changes.map((change) => {
+  return changes.map((change) => {
     const doc = (change.after ?? change.before)!;
     const base = values.length;
     values.push(tenant, newId(tsMs), tsMs, change.op, reg.def.service, reg.def.name, doc.id, change.version ?? doc.version,
       (doc.clients as string[] | undefined) ?? [], JSON.stringify(payloadOf(reg, change, tsMs)));
     return `(${Array.from({ length: COLUMNS }, (_, k) => `$${base + k + 1}`).join(', ')})`;
-  });
-  return `events AS (
-       INSERT INTO stratum_outbox_events (tenant_id, event_id, ts_ms, op, service, collection, document_id, version, clients, payload)
-       VALUES ${rows.join(', ')} RETURNING seq, tenant_id
-     )`;
+  }).join(', ');
 }
 
 /**
@@ -65,9 +60,9 @@ function eventsCte(tenant: TenantId, reg: RegisteredCollection, changes: Change[
 export async function appendChanges(db: SqlExecutor, tenant: TenantId, reg: RegisteredCollection, changes: Change[]): Promise<void> {
   if (changes.length === 0) return;
   const values: unknown[] = [];
-  const events = eventsCte(tenant, reg, changes, values);
+  const rows = eventRows(tenant, reg, changes, values);
   // The text of a one-event write never varies: parsing and planning it cost more than running it.
-  await db.query(`WITH ${events} ${QUEUE}`, values, { prepare: changes.length === 1 });
+  await db.query(`${PENDING} VALUES ${rows}`, values, { prepare: changes.length === 1 });
 }
 
 /**
@@ -78,34 +73,34 @@ export async function appendChanges(db: SqlExecutor, tenant: TenantId, reg: Regi
 export function withChanges(write: Statement, tenant: TenantId, reg: RegisteredCollection, changes: Change[]): Statement {
   if (changes.length === 0) return write;
   const params = [...write.params];
-  const events = eventsCte(tenant, reg, changes, params);
-  return { sql: `WITH written AS (${write.sql}), ${events} ${QUEUE}`, params };
+  const rows = eventRows(tenant, reg, changes, params);
+  return { sql: `WITH written AS (${write.sql}) ${PENDING} VALUES ${rows}`, params };
 }
 
 // Any constant works; it only has to be the same on every node sequencing this database.
 const SEQUENCER_LOCK = 7_318_424_552;
 
 /**
- * Gives committed events without a position the next positions of their tenant, in the order
- * they were written. Only one sequencer runs at a time (a transaction-scoped advisory lock), and
- * an event still in an open transaction is invisible here, so it gets a later position when it
- * commits: a reader that has seen position N never finds a smaller one appear afterwards. Two
- * writes of one document are ordered by its row lock, so their events keep that order.
- * Returns how many events were sequenced.
+ * Gives committed pending events the next positions of their tenant, in the order they were
+ * written, and moves them into the log. Only one sequencer runs at a time (a transaction-scoped
+ * advisory lock), and an event still in an open transaction is invisible here, so it gets a later
+ * position when it commits: a reader that has seen position N never finds a smaller one appear
+ * afterwards. Two writes of one document are ordered by its row lock, so their events keep that
+ * order. Returns how many events were sequenced.
  *
  * One statement, so an idle poll and a busy round cost one round trip each. Its snapshot may be
- * older than the lock: queue rows another sequencer took meanwhile are then already deleted and
+ * older than the lock: pending rows another sequencer took meanwhile are then already deleted and
  * the DELETE skips them, and the counter is read at its latest, so positions still only grow.
  */
 export async function sequenceEvents(store: Store, batch = 1000): Promise<number> {
   const result = await store.query(
     `WITH batch AS (
-       DELETE FROM stratum_outbox_unsequenced
-       WHERE seq IN (SELECT seq FROM stratum_outbox_unsequenced ORDER BY seq LIMIT $1)
+       DELETE FROM stratum_outbox_pending
+       WHERE seq IN (SELECT seq FROM stratum_outbox_pending ORDER BY seq LIMIT $1)
          AND (SELECT pg_try_advisory_xact_lock($2))
-       RETURNING seq, tenant_id
+       RETURNING *
      ), numbered AS (
-       SELECT seq, tenant_id, row_number() OVER (PARTITION BY tenant_id ORDER BY seq) AS rn FROM batch
+       SELECT *, row_number() OVER (PARTITION BY tenant_id ORDER BY seq) AS rn FROM batch
      ), counts AS (
        SELECT tenant_id, count(*) AS n FROM batch GROUP BY tenant_id
      ), bumped AS (
@@ -113,8 +108,9 @@ export async function sequenceEvents(store: Store, batch = 1000): Promise<number
        ON CONFLICT (tenant_id) DO UPDATE SET position = stratum_outbox_positions.position + EXCLUDED.position
        RETURNING tenant_id, position AS last
      )
-     INSERT INTO stratum_outbox_order (tenant_id, position, seq)
-     SELECT n.tenant_id, b.last - c.n + n.rn, n.seq FROM numbered n JOIN counts c USING (tenant_id) JOIN bumped b USING (tenant_id)`,
+     INSERT INTO stratum_outbox_events (tenant_id, position, seq, event_id, ts_ms, op, service, collection, document_id, version, clients, payload)
+     SELECT n.tenant_id, b.last - c.n + n.rn, n.seq, n.event_id, n.ts_ms, n.op, n.service, n.collection, n.document_id, n.version, n.clients, n.payload
+     FROM numbered n JOIN counts c USING (tenant_id) JOIN bumped b USING (tenant_id)`,
     [batch, SEQUENCER_LOCK],
   );
   return result.rowCount;

@@ -40,9 +40,8 @@ export async function publishEvents(store: Store, bus: Bus, batch: number): Prom
       );
       if (cursor.rows.length === 0) return 0;
       const events = await tx.query<{ position: string; event_id: string; service: string; collection: string; payload: Record<string, unknown> }>(
-        `SELECT o.position::text AS position, e.event_id, e.service, e.collection, e.payload
-         FROM stratum_outbox_order o JOIN stratum_outbox_events e ON e.seq = o.seq
-         WHERE o.tenant_id = $1 AND o.position > $2 ORDER BY o.position LIMIT $3`,
+        `SELECT position::text AS position, event_id, service, collection, payload FROM stratum_outbox_events
+         WHERE tenant_id = $1 AND position > $2 ORDER BY position LIMIT $3`,
         [tenant, cursor.rows[0].position, batch],
       );
       if (events.rows.length === 0) return 0;

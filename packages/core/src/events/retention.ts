@@ -18,19 +18,15 @@ export async function pruneEvents(store: Store, retentionMs: number, now = Date.
     [cutoff],
   );
   const deliveries = await store.query(`DELETE FROM stratum_deliveries WHERE status = 'delivered' AND delivered_at < $1`, [cutoff]);
-  // An event goes with its place in its tenant's order, in one statement.
   const events = await store.query(
-    `WITH doomed AS (
-       SELECT e.seq, o.tenant_id, o.position FROM stratum_outbox_events e JOIN stratum_outbox_order o ON o.seq = e.seq
+    `DELETE FROM stratum_outbox_events e WHERE e.seq IN (
+       SELECT e.seq FROM stratum_outbox_events e
        WHERE e.ts_ms < $1
-         AND o.position <= COALESCE((SELECT c.position FROM stratum_bus_cursor c WHERE c.tenant_id = o.tenant_id), 0)
-         AND NOT EXISTS (SELECT 1 FROM stratum_webhook_endpoints w WHERE w.tenant_id = o.tenant_id AND w.configured AND w.cursor < o.position)
-         AND NOT EXISTS (SELECT 1 FROM stratum_deliveries d WHERE d.tenant_id = o.tenant_id AND d.event_seq = e.seq)
+         AND e.position <= COALESCE((SELECT c.position FROM stratum_bus_cursor c WHERE c.tenant_id = e.tenant_id), 0)
+         AND NOT EXISTS (SELECT 1 FROM stratum_webhook_endpoints w WHERE w.tenant_id = e.tenant_id AND w.configured AND w.cursor < e.position)
+         AND NOT EXISTS (SELECT 1 FROM stratum_deliveries d WHERE d.tenant_id = e.tenant_id AND d.event_seq = e.seq)
        ORDER BY e.seq LIMIT $2
-     ), unordered AS (
-       DELETE FROM stratum_outbox_order o USING doomed d WHERE o.tenant_id = d.tenant_id AND o.position = d.position
-     )
-     DELETE FROM stratum_outbox_events e USING doomed d WHERE e.seq = d.seq`,
+     )`,
     [cutoffMs, PRUNE_BATCH],
   );
   return attempts.rowCount + deliveries.rowCount + events.rowCount;

@@ -158,10 +158,9 @@ export class WebhookAdmin {
     await this.get(ctx, client);
     const result = await this.store.query(
       `INSERT INTO stratum_deliveries (tenant_id, client_id, event_id, event_seq, position, service, collection, document_id)
-       SELECT p.tenant_id, e.client_id, o.event_id, o.seq, p.position, o.service, o.collection, o.document_id
-       FROM stratum_outbox_order p JOIN stratum_outbox_events o ON o.seq = p.seq
-         JOIN stratum_webhook_endpoints e ON e.tenant_id = p.tenant_id AND e.client_id = $2
-       WHERE p.tenant_id = $1 AND p.position >= $3 AND p.position <= LEAST($4::bigint, e.cursor) AND e.client_id = ANY(o.clients)
+       SELECT o.tenant_id, e.client_id, o.event_id, o.seq, o.position, o.service, o.collection, o.document_id
+       FROM stratum_outbox_events o JOIN stratum_webhook_endpoints e ON e.tenant_id = o.tenant_id AND e.client_id = $2
+       WHERE o.tenant_id = $1 AND o.position >= $3 AND o.position <= LEAST($4::bigint, e.cursor) AND e.client_id = ANY(o.clients)
          AND (e.collections IS NULL OR (o.service || '/' || o.collection) = ANY(e.collections))
          AND (e.ops IS NULL OR o.op = ANY(e.ops))
        ON CONFLICT (tenant_id, client_id, event_id) DO UPDATE SET status = 'pending', attempts = 0, next_attempt_at = now(), lease_until = NULL
