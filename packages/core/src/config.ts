@@ -224,7 +224,7 @@ function eventsConfig(env: Env): EventsConfig {
     backoffBaseMs,
     backoffMaxMs: Math.max(backoffBaseMs, int(env, 'WEBHOOK_BACKOFF_MAX_MS', 3_600_000, 10, 86_400_000)),
     timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
-    concurrency: int(env, 'WEBHOOK_CONCURRENCY', 32, 1, 1000),
+    concurrency: int(env, 'WEBHOOK_CONCURRENCY', 64, 1, 1000),
     retentionMs: int(env, 'EVENTS_RETENTION_HOURS', 168, 1, 24 * 366) * 3_600_000,
     secretOverlapSeconds: int(env, 'WEBHOOK_SECRET_OVERLAP_SECONDS', 86_400, 0, 30 * 86_400),
   };

@@ -173,3 +173,36 @@ for (const shape of storeShapes()) {
     });
   });
 }
+
+describe('a stopping dispatcher', () => {
+  // Embedded only: on the shared PostgreSQL another suite's dispatcher could take the handed-back delivery at once.
+  const [embedded] = storeShapes();
+  const h = useSecure(embedded, { ...WEBHOOK_TEST_ENV, WEBHOOK_CONCURRENCY: '1' });
+  const receiver = new WebhookReceiver();
+  after(() => receiver.stop());
+
+  test('hands back what it claimed ahead but never sent, without counting an attempt', async () => {
+    await receiver.start();
+    receiver.delayMs = 1500;
+    const admin = (await h.login()).access_token;
+    await setup(h, admin, receiver, { collections: ['special/stats'] });
+    for (const key of ['first', 'second', 'third']) {
+      assert.equal((await h.call('/special/stats', { token: admin, body: { key, value: 1 } })).status, 201);
+    }
+    const deadline = Date.now() + 10_000;
+    while (receiver.arrived === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(receiver.arrived, 1, 'one slot: one attempt in flight');
+    const states = () => h.store.query<{ status: string; attempts: number; attempts_total: number }>(
+      'SELECT status, attempts, attempts_total FROM stratum_deliveries WHERE tenant_id = $1 ORDER BY position', [h.domain]);
+    while ((await states()).rows.filter((r) => r.status === 'delivering').length < 2 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.deepEqual((await states()).rows.map((r) => r.status), ['delivering', 'delivering', 'pending'], 'one in flight, one claimed ahead');
+    assert.equal(receiver.arrived, 1);
+    await h.platform.dispatcher!.stop();
+    const rows = await states();
+    assert.deepEqual(rows.rows.map((r) => [r.status, r.attempts, r.attempts_total]),
+      [['delivered', 1, 1], ['pending', 0, 0], ['pending', 0, 0]], 'the attempt in flight finished; the others wait, untried');
+    assert.equal(receiver.accepted().length, 1);
+  });
+});

@@ -42,6 +42,8 @@ export class WebhookReceiver {
   mode: ReceiverMode = 'ok';
   /** Answers this late, so a test can catch deliveries in flight. */
   delayMs = 0;
+  /** Requests that reached the receiver, answered or not yet. */
+  arrived = 0;
   secrets: string[] = [];
   private server?: Server;
   private waiters: (() => void)[] = [];
@@ -66,6 +68,7 @@ export class WebhookReceiver {
       req.setEncoding('utf8');
       req.on('data', (chunk) => (body += chunk));
       req.on('end', () => {
+        this.arrived++;
         if (this.mode === 'hang') return;
         setTimeout(() => this.answer(req.headers, body, res), this.delayMs);
       });

@@ -131,6 +131,20 @@ export async function claimDue(store: Store, limit: number, leaseMs: number): Pr
   }));
 }
 
+/**
+ * Hands claimed deliveries that were never sent back to the queue, as if never claimed: a worker
+ * that stops, or that held one too long to send it within its lease, leaves no attempt behind.
+ */
+export async function releaseClaims(store: Store, deliveries: ClaimedDelivery[]): Promise<void> {
+  if (deliveries.length === 0) return;
+  await store.query(
+    `UPDATE stratum_deliveries d SET status = 'pending', attempts = d.attempts - 1, attempts_total = d.attempts_total - 1, lease_until = NULL
+     FROM unnest($1::text[], $2::text[], $3::text[]) AS r(tenant_id, client_id, event_id)
+     WHERE d.tenant_id = r.tenant_id AND d.client_id = r.client_id AND d.event_id = r.event_id AND d.status = 'delivering'`,
+    [deliveries.map((d) => d.tenant_id), deliveries.map((d) => d.client_id), deliveries.map((d) => d.event_id)],
+  );
+}
+
 const columnsOf = (results: AttemptResult[]) => ({
   tenants: results.map((r) => r.delivery.tenant_id),
   clients: results.map((r) => r.delivery.client_id),

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { Bus } from '../bus/bus.js';
 import type { EventsConfig } from '../config.js';
 import type { Store } from '../store/types.js';
-import { claimDue, fanOut, reclaimExpired, recordAttempts, type AttemptResult, type ClaimedDelivery } from './deliveries.js';
+import { claimDue, fanOut, reclaimExpired, recordAttempts, releaseClaims, type AttemptResult, type ClaimedDelivery } from './deliveries.js';
 import { sequenceEvents } from './outbox.js';
 import { publishEvents } from './publisher.js';
 import { pruneEvents } from './retention.js';
@@ -27,6 +27,12 @@ export function backoffMs(config: Pick<EventsConfig, 'backoffBaseMs' | 'backoffM
   return Math.round(step / 2 + random() * (step / 2));
 }
 
+/** A claimed delivery waiting for a free slot, with the moment its lease runs out (local clock). */
+interface ReadyDelivery {
+  delivery: ClaimedDelivery;
+  leaseEndsAt: number;
+}
+
 export interface DispatcherStats {
   delivered: number;
   failed: number;
@@ -46,6 +52,14 @@ export class EventDispatcher {
   private wake?: () => void;
   private nudged = false;
   private inFlight = 0;
+  /**
+   * Claimed ahead, up to one more slot's worth each: a slot that frees is refilled at once. Under
+   * load a round waits behind the API's statements, and filling slots only once per round capped
+   * delivery at `concurrency` per round however fast the receiver answered.
+   */
+  private readonly ready: ReadyDelivery[] = [];
+  /** Claimed but held past the point where an attempt could still finish within the lease. */
+  private stale: ClaimedDelivery[] = [];
   private finished: AttemptResult[] = [];
   private lastReclaim = 0;
   private lastPrune = 0;
@@ -81,6 +95,8 @@ export class EventDispatcher {
     this.running = false;
     this.wake?.();
     await this.loop;
+    const unsent = [...this.stale.splice(0), ...this.ready.splice(0).map((r) => r.delivery)];
+    await releaseClaims(this.store, unsent).catch((error) => this.log('releasing unsent webhook deliveries failed', error));
     await Promise.all(this.sending);
     await recordAttempts(this.store, this.finished.splice(0)).catch((error) => this.log('recording webhook attempts failed', error));
   }
@@ -134,14 +150,33 @@ export class EventDispatcher {
     const results = await this.housekeeping();
     if (!this.running) return false;
     let claimed: ClaimedDelivery[] = [];
-    const free = this.config.concurrency - this.inFlight;
+    const room = 2 * this.config.concurrency - this.inFlight - this.ready.length;
     if (moved > 0 || results > 0 || sweep || this.claimedFull) {
-      // The lease outlasts the attempt's timeout, so no other worker retries an attempt still running.
-      claimed = await claimDue(this.store, free, Math.round(this.config.timeoutMs * 1.5) + 1000);
-      this.claimedFull = free > 0 && claimed.length === free;
-      for (const delivery of claimed) this.send(delivery);
+      const leaseMs = this.leaseMs();
+      claimed = await claimDue(this.store, room, leaseMs);
+      this.claimedFull = room > 0 && claimed.length === room;
+      const leaseEndsAt = Date.now() + leaseMs;
+      this.ready.push(...claimed.map((delivery) => ({ delivery, leaseEndsAt })));
+      this.fill();
     }
     return sequenced + moved + results + claimed.length > 0;
+  }
+
+  /**
+   * Long enough to wait for a slot (at most one attempt's timeout, since every slot frees within
+   * it) and then to run the attempt: no other worker retries an attempt still running.
+   */
+  private leaseMs(): number {
+    return 3 * this.config.timeoutMs + 1000;
+  }
+
+  /** Starts claimed deliveries while slots are free; one whose lease could run out mid-attempt is released instead. */
+  private fill(): void {
+    while (this.running && this.inFlight < this.config.concurrency && this.ready.length > 0) {
+      const { delivery, leaseEndsAt } = this.ready.shift()!;
+      if (leaseEndsAt - Date.now() < 1.5 * this.config.timeoutMs + 1000) this.stale.push(delivery);
+      else this.send(delivery);
+    }
   }
 
   /** Records finished attempts, reclaims expired leases and prunes, each when due; returns attempts recorded. */
@@ -155,6 +190,7 @@ export class EventDispatcher {
       this.lastPrune = Date.now();
       await pruneEvents(this.store, this.config.retentionMs);
     }
+    await releaseClaims(this.store, this.stale.splice(0));
     const results = this.finished.splice(0);
     await recordAttempts(this.store, results);
     for (const dead of results.filter((r) => r.outcome === 'dead')) {
@@ -172,6 +208,7 @@ export class EventDispatcher {
     }).finally(() => {
       this.inFlight--;
       this.sending.delete(attempt);
+      this.fill();
       this.nudge();
     });
     this.sending.add(attempt);
