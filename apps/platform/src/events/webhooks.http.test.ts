@@ -183,7 +183,7 @@ describe('a stopping dispatcher', () => {
 
   test('hands back what it claimed ahead but never sent, without counting an attempt', async () => {
     await receiver.start();
-    receiver.delayMs = 1500;
+    receiver.delayMs = 2500;
     const admin = (await h.login()).access_token;
     await setup(h, admin, receiver, { collections: ['special/stats'] });
     for (const key of ['first', 'second', 'third']) {
@@ -194,9 +194,8 @@ describe('a stopping dispatcher', () => {
     assert.equal(receiver.arrived, 1, 'one slot: one attempt in flight');
     const states = () => h.store.query<{ status: string; attempts: number; attempts_total: number }>(
       'SELECT status, attempts, attempts_total FROM stratum_deliveries WHERE tenant_id = $1 ORDER BY position', [h.domain]);
-    while ((await states()).rows.filter((r) => r.status === 'delivering').length < 2 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    const settled = (rows: { status: string }[]) => rows.length === 3 && rows.filter((r) => r.status === 'delivering').length === 2;
+    while (!settled((await states()).rows) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     assert.deepEqual((await states()).rows.map((r) => r.status), ['delivering', 'delivering', 'pending'], 'one in flight, one claimed ahead');
     assert.equal(receiver.arrived, 1);
     await h.platform.dispatcher!.stop();
