@@ -177,7 +177,7 @@ for (const shape of storeShapes()) {
 describe('a stopping dispatcher', () => {
   // Embedded only: on the shared PostgreSQL another suite's dispatcher could take the handed-back delivery at once.
   const [embedded] = storeShapes();
-  const h = useSecure(embedded, { ...WEBHOOK_TEST_ENV, WEBHOOK_CONCURRENCY: '1' });
+  const h = useSecure(embedded, { ...WEBHOOK_TEST_ENV, WEBHOOK_CONCURRENCY: '1', WEBHOOK_TIMEOUT_MS: '10000' });
   const receiver = new WebhookReceiver();
   after(() => receiver.stop());
 
