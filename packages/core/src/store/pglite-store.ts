@@ -4,15 +4,21 @@ import { lockDataDir } from './data-dir-lock.js';
 import type { PoolStats, QueryResult, SqlExecutor, Store } from './types.js';
 
 /**
- * PGlite runs no autovacuum, so no autoanalyze: the store refreshes statistics of the tables it
- * wrote once this many rows changed (or this fraction of the rows written since open), at most
- * once per interval, since ANALYZE holds the single connection (~0.2 s for a 10k-row table).
+ * PGlite runs no autovacuum. Without VACUUM a table never learns where deleted rows left room, so
+ * every insert extends it: the outbox's pending table, where each event is inserted and deleted
+ * again, grew by about 550 bytes per event for ever. Without ANALYZE the planner guesses. So the
+ * store vacuums and analyzes the tables it wrote once this many rows changed (or this fraction of
+ * the rows written since open), at most once per interval, since it holds the single connection
+ * (~0.2 s for a 10k-row table).
  */
-const ANALYZE_MIN_ROWS = 1000;
-const ANALYZE_FRACTION = 0.1;
-const ANALYZE_INTERVAL_MS = 10_000;
-// A create carries its events in one statement, `WITH written AS (INSERT INTO <table> …), …`.
-const WRITTEN_TABLE = /^\s*(?:WITH\s+written\s+AS\s+\(\s*)?(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*)/i;
+export interface Maintenance {
+  minRows: number;
+  fraction: number;
+  intervalMs: number;
+}
+const MAINTENANCE: Maintenance = { minRows: 1000, fraction: 0.1, intervalMs: 10_000 };
+// The table a statement writes, also as the first step of a CTE: `WITH written AS (INSERT INTO <table> …), …`.
+const WRITTEN_TABLE = /^\s*(?:WITH\s+\w+\s+AS\s+\(\s*)?(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*)/i;
 
 function wrap(db: PGlite | Transaction, changed: (sql: string, rows: number) => void): SqlExecutor {
   return {
@@ -34,13 +40,13 @@ export class PgliteStore implements Store {
   private pending = 0;
   private changedRows = 0;
   private writtenRows = 0;
-  private lastAnalyze = 0;
+  private lastMaintenance = 0;
   private readonly dirty = new Set<string>();
-  private analyzing?: Promise<void>;
+  private maintaining?: Promise<void>;
   private readonly changed = (sql: string, rows: number) => this.noteChanges(sql, rows);
   private release: () => void = () => undefined;
 
-  private constructor(private readonly db: PGlite) {
+  private constructor(private readonly db: PGlite, private readonly maintenance = MAINTENANCE) {
     this.executor = wrap(db, this.changed);
   }
 
@@ -54,26 +60,28 @@ export class PgliteStore implements Store {
     this.dirty.add(table);
     this.changedRows += rows;
     this.writtenRows += rows;
-    const due = this.changedRows >= Math.max(ANALYZE_MIN_ROWS, this.writtenRows * ANALYZE_FRACTION);
-    if (!due || this.analyzing || Date.now() - this.lastAnalyze < ANALYZE_INTERVAL_MS) return;
+    const { minRows, fraction, intervalMs } = this.maintenance;
+    const due = this.changedRows >= Math.max(minRows, this.writtenRows * fraction);
+    if (!due || this.maintaining || Date.now() - this.lastMaintenance < intervalMs) return;
     const tables = [...this.dirty].join(', ');
     this.dirty.clear();
     this.changedRows = 0;
-    this.lastAnalyze = Date.now();
+    this.lastMaintenance = Date.now();
     // Top-level statements wait for an open transaction to end, so this never runs inside one.
-    this.analyzing = this.db.exec(`ANALYZE ${tables}`)
-      .then(() => undefined, () => undefined) // statistics only help the planner
+    this.maintaining = this.db.exec(`VACUUM (ANALYZE) ${tables}`)
+      .then(() => undefined, () => undefined) // maintenance only saves space and helps the planner
       .finally(() => {
-        this.analyzing = undefined;
+        this.maintaining = undefined;
       });
   }
 
-  static async open(dataDir: string): Promise<PgliteStore> {
-    if (dataDir === 'memory://') return new PgliteStore(await PGlite.create());
+  /** `maintenance` is for tests, which cannot wait for the default interval. */
+  static async open(dataDir: string, maintenance?: Maintenance): Promise<PgliteStore> {
+    if (dataDir === 'memory://') return new PgliteStore(await PGlite.create(), maintenance);
     mkdirSync(dataDir, { recursive: true });
     const release = lockDataDir(dataDir);
     try {
-      const store = new PgliteStore(await PGlite.create(dataDir));
+      const store = new PgliteStore(await PGlite.create(dataDir), maintenance);
       store.release = release;
       return store;
     } catch (error) {
@@ -131,7 +139,7 @@ export class PgliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.analyzing;
+    await this.maintaining;
     await this.db.close();
     this.release();
   }
