@@ -71,6 +71,8 @@ export interface EventsConfig {
   pollMs: number;
   /** Live `/events` streams wake on the dispatcher's bus notices; they also read this often in case a notice was lost. */
   feedPollMs: number;
+  /** A live `/events` stream with nothing to send writes an SSE comment this often, so proxies do not cut it as idle. */
+  feedKeepAliveMs: number;
   /** Attempts of one delivery before it goes to the dead letter and pauses its endpoint. */
   maxAttempts: number;
   backoffBaseMs: number;
@@ -220,6 +222,7 @@ function eventsConfig(env: Env): EventsConfig {
     enabled: oneOf(env, 'STRATUM_EVENTS', ['on', 'off'] as const, 'on') === 'on',
     pollMs: int(env, 'EVENTS_POLL_MS', 250, 10, 60_000),
     feedPollMs: int(env, 'EVENTS_FEED_POLL_MS', 5000, 100, 3_600_000),
+    feedKeepAliveMs: int(env, 'EVENTS_FEED_KEEPALIVE_MS', 15_000, 100, 3_600_000),
     maxAttempts: int(env, 'WEBHOOK_MAX_ATTEMPTS', 15, 1, 100),
     backoffBaseMs,
     backoffMaxMs: Math.max(backoffBaseMs, int(env, 'WEBHOOK_BACKOFF_MAX_MS', 3_600_000, 10, 86_400_000)),

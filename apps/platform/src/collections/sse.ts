@@ -25,6 +25,16 @@ function writableOrGone(raw: ServerResponse, shutdown: AbortSignal): Promise<voi
   });
 }
 
+export interface StreamOptions<T> {
+  /** The SSE `id` of an item. */
+  idOf?: (item: T) => unknown;
+  /**
+   * A stream that may wait long for its next batch (the live feed) writes an SSE comment this
+   * often: proxies and load balancers cut connections idle for 30-60 s, and EventSource ignores it.
+   */
+  keepAliveMs?: number;
+}
+
 /**
  * Writes batches as server-sent events. The next batch is pulled only after the socket accepted
  * the previous one ('drain'), so a slow reader holds at most one batch in memory.
@@ -34,7 +44,7 @@ export async function streamEvents<T extends object>(
   reply: FastifyReply,
   batches: AsyncIterable<T[]>,
   shutdown: AbortSignal,
-  idOf: (item: T) => unknown = (item) => (item as { id?: unknown }).id,
+  { idOf = (item) => (item as { id?: unknown }).id, keepAliveMs }: StreamOptions<T> = {},
 ): Promise<void> {
   const iterator = batches[Symbol.asyncIterator]();
   // The first batch is fetched before any byte is sent, so a bad query still gets a plain 400.
@@ -56,6 +66,8 @@ export async function streamEvents<T extends object>(
     closed = true;
   });
   const closedOrShutdown = () => closed || shutdown.aborted;
+  // A comment is a write of its own between events: it never splits one.
+  const keepAlive = keepAliveMs ? setInterval(() => !closed && raw.write(': keep-alive\n\n'), keepAliveMs) : undefined;
   try {
     while (!next.done && !closedOrShutdown()) {
       const chunk = next.value.map((item) => `id: ${idOf(item)}\ndata: ${JSON.stringify(item)}\n\n`).join('');
@@ -73,6 +85,7 @@ export async function streamEvents<T extends object>(
     request.log.error({ err: error }, 'cursor failed');
     if (!closed) raw.write(`event: error\ndata: ${JSON.stringify(mapped.body)}\n\n`);
   } finally {
+    clearInterval(keepAlive);
     await iterator.return?.();
     raw.end();
   }

@@ -59,7 +59,8 @@ export class EventsController {
     if (shutdown.aborted) abort();
     this.lifecycle.track(reply.raw);
     try {
-      await streamEvents(req, reply, this.feedWatch.follow(this.store, ctx.tenant, query, stop.signal), shutdown, (item) => item.position);
+      await streamEvents(req, reply, this.feedWatch.follow(this.store, ctx.tenant, query, stop.signal), shutdown,
+        { idOf: (item) => item.position, keepAliveMs: this.config.events.feedKeepAliveMs });
     } finally {
       reply.raw.off('close', abort);
       shutdown.removeEventListener('abort', abort);

@@ -8,7 +8,8 @@ import { Lifecycle } from '../lifecycle.js';
 import { ownDatabase, type OwnDatabase } from '../testing/own-database.js';
 
 // The safety poll waits an hour: within a test's time only a wake-up can bring an event.
-const LIVE = { STRATUM_ROLE: 'all', EVENTS_FEED_POLL_MS: '3600000' };
+// Keep-alive comments come often, so every test also shows they never disturb the events.
+const LIVE = { STRATUM_ROLE: 'all', EVENTS_FEED_POLL_MS: '3600000', EVENTS_FEED_KEEPALIVE_MS: '100' };
 // No assertion is timed; this only ends a test that waits for an event that never comes.
 const TIMEOUT = { timeout: 60_000 };
 
@@ -21,6 +22,8 @@ interface Frame {
 /** A live `GET /events` stream, read frame by frame as the test asks for more. */
 class EventStream {
   readonly frames: Frame[] = [];
+  /** SSE comment lines (keep-alives), which carry no event. */
+  comments = 0;
   private buffer = '';
   private ended = false;
   private readonly decoder = new TextDecoder();
@@ -63,6 +66,7 @@ class EventStream {
     while ((cut = this.buffer.indexOf('\n\n')) >= 0) {
       const frame = this.buffer.slice(0, cut);
       this.buffer = this.buffer.slice(cut + 2);
+      if (frame.startsWith(':')) this.comments++;
       const field = (name: string) => new RegExp(`^${name}: (.*)$`, 'm').exec(frame)?.[1];
       const data = field('data');
       if (data !== undefined) this.frames.push({ event: field('event') ?? 'message', id: field('id'), data: JSON.parse(data) });
@@ -171,6 +175,17 @@ for (const deployment of deployments()) {
       const stream = await EventStream.open(main, admin, `?after=${await lastPosition(main, admin)}`);
       const id = await create(main, admin, 'quiet');
       await stream.until(() => stream.ids().includes(id));
+      stream.close();
+      assert.deepEqual(stream.ids(), [id]);
+    });
+
+    test('a quiet stream sends keep-alive comments every EVENTS_FEED_KEEPALIVE_MS, and events still arrive between them', TIMEOUT, async () => {
+      const stream = await EventStream.open(main, admin, `?after=${await lastPosition(main, admin)}`);
+      await stream.until(() => stream.comments >= 2);
+      assert.deepEqual(stream.frames, [], 'a comment is no event');
+      const id = await create(main, admin, 'after-keep-alive');
+      await stream.until(() => stream.ids().includes(id));
+      await stream.until(() => stream.comments >= 4);
       stream.close();
       assert.deepEqual(stream.ids(), [id]);
     });
