@@ -38,3 +38,9 @@ CREATE UNIQUE INDEX stratum_outbox_events_seq ON stratum_outbox_events (seq);
 
 DROP TABLE stratum_outbox_order;
 DROP TABLE stratum_outbox_unsequenced;
+
+-- Retention looks for what is older than the retention every minute. Without these indexes it
+-- read the whole log and every delivery each time, even when nothing was old enough: seconds of
+-- the embedded shape's one connection once the log held millions of events.
+CREATE INDEX stratum_outbox_events_ts ON stratum_outbox_events (ts_ms);
+CREATE INDEX stratum_deliveries_delivered ON stratum_deliveries (delivered_at) WHERE status = 'delivered';

@@ -25,7 +25,7 @@ export async function pruneEvents(store: Store, retentionMs: number, now = Date.
          AND e.position <= COALESCE((SELECT c.position FROM stratum_bus_cursor c WHERE c.tenant_id = e.tenant_id), 0)
          AND NOT EXISTS (SELECT 1 FROM stratum_webhook_endpoints w WHERE w.tenant_id = e.tenant_id AND w.configured AND w.cursor < e.position)
          AND NOT EXISTS (SELECT 1 FROM stratum_deliveries d WHERE d.tenant_id = e.tenant_id AND d.event_seq = e.seq)
-       ORDER BY e.seq LIMIT $2
+       ORDER BY e.ts_ms LIMIT $2
      )`,
     [cutoffMs, PRUNE_BATCH],
   );
