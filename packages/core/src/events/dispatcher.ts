@@ -153,9 +153,10 @@ export class EventDispatcher {
     const room = 2 * this.config.concurrency - this.inFlight - this.ready.length;
     if (moved > 0 || results > 0 || sweep || this.claimedFull) {
       const leaseMs = this.leaseMs();
+      // Counted from before the claim: the database starts the lease during it.
+      const leaseEndsAt = Date.now() + leaseMs;
       claimed = await claimDue(this.store, room, leaseMs);
       this.claimedFull = room > 0 && claimed.length === room;
-      const leaseEndsAt = Date.now() + leaseMs;
       this.ready.push(...claimed.map((delivery) => ({ delivery, leaseEndsAt })));
       this.fill();
     }
