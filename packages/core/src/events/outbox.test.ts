@@ -122,45 +122,43 @@ for (const shape of storeShapes()) {
   });
 }
 
-test('a database with events from before migration 0010 keeps their positions; a waiting event is sequenced after them', async () => {
+/** A database written by the migrations before `version`, seeded with `seed`, then migrated to the end. */
+async function migratedFrom(version: string, seed: string, check: (store: Store) => Promise<void>): Promise<void> {
   const store = await PgliteStore.open('memory://');
   try {
     const migrations = readMigrations();
-    await migrate(store, migrations.filter((m) => m.version < '0010'));
-    await store.exec(`
-      INSERT INTO stratum_outbox (tenant_id, position, event_id, ts_ms, op, service, collection, document_id, version, clients, payload) VALUES
-        ('t-old', 1, 'e1', 1, 'c', 'special', 'stats', 'd1', 1, '{}', '{"id": "d1", "op": "c"}'),
-        ('t-old', 2, 'e2', 2, 'u', 'special', 'stats', 'd1', 2, '{}', '{"id": "d1", "op": "u"}'),
-        ('t-old', NULL, 'e3', 3, 'd', 'special', 'stats', 'd1', 3, '{}', '{"id": "d1", "op": "d"}');
-      INSERT INTO stratum_outbox_positions (tenant_id, position) VALUES ('t-old', 2);`);
+    await migrate(store, migrations.filter((m) => m.version < version));
+    await store.exec(seed);
     await migrate(store, migrations);
-    const feed = await readFeed(store, asTenantId('t-old'), { after: 0, limit: 10, readable: 'all' });
-    assert.deepEqual(feed.map((e) => [e.position, e.event_id, e.op]), [[1, 'e1', 'c'], [2, 'e2', 'u'], [3, 'e3', 'd']]);
+    await check(store);
   } finally {
     await store.close();
   }
-});
+}
 
-test('a database from migration 0010 keeps its positioned events; a queued event is sequenced after them', async () => {
-  const store = await PgliteStore.open('memory://');
-  try {
-    const migrations = readMigrations();
-    await migrate(store, migrations.filter((m) => m.version < '0011'));
-    await store.exec(`
-      INSERT INTO stratum_outbox_events (tenant_id, event_id, ts_ms, op, service, collection, document_id, version, clients, payload) VALUES
-        ('t-queued', 'e1', 1, 'c', 'special', 'stats', 'd1', 1, '{}', '{"id": "d1", "op": "c"}'),
-        ('t-queued', 'e2', 2, 'u', 'special', 'stats', 'd1', 2, '{}', '{"id": "d1", "op": "u"}');
-      INSERT INTO stratum_outbox_order (tenant_id, position, seq) SELECT 't-queued', 1, seq FROM stratum_outbox_events WHERE event_id = 'e1';
-      INSERT INTO stratum_outbox_unsequenced (seq, tenant_id) SELECT seq, 't-queued' FROM stratum_outbox_events WHERE event_id = 'e2';
-      INSERT INTO stratum_outbox_positions (tenant_id, position) VALUES ('t-queued', 1);`);
-    await migrate(store, migrations);
-    const feed = await readFeed(store, asTenantId('t-queued'), { after: 0, limit: 10, readable: 'all' });
-    assert.deepEqual(feed.map((e) => [e.position, e.event_id, e.op]), [[1, 'e1', 'c'], [2, 'e2', 'u']]);
+const positionsOf = async (store: Store, tenant: string, after = 0) =>
+  (await readFeed(store, asTenantId(tenant), { after, limit: 10, readable: 'all' })).map((e) => [e.position, e.event_id, e.op]);
+
+test('a database with events from before migration 0010 keeps their positions; a waiting event is sequenced after them', () =>
+  migratedFrom('0010', `
+    INSERT INTO stratum_outbox (tenant_id, position, event_id, ts_ms, op, service, collection, document_id, version, clients, payload) VALUES
+      ('t-old', 1, 'e1', 1, 'c', 'special', 'stats', 'd1', 1, '{}', '{"id": "d1", "op": "c"}'),
+      ('t-old', 2, 'e2', 2, 'u', 'special', 'stats', 'd1', 2, '{}', '{"id": "d1", "op": "u"}'),
+      ('t-old', NULL, 'e3', 3, 'd', 'special', 'stats', 'd1', 3, '{}', '{"id": "d1", "op": "d"}');
+    INSERT INTO stratum_outbox_positions (tenant_id, position) VALUES ('t-old', 2);`, async (store) => {
+    assert.deepEqual(await positionsOf(store, 't-old'), [[1, 'e1', 'c'], [2, 'e2', 'u'], [3, 'e3', 'd']]);
+  }));
+
+test('a database from migration 0010 keeps its positioned events; a queued event is sequenced after them', () =>
+  migratedFrom('0011', `
+    INSERT INTO stratum_outbox_events (tenant_id, event_id, ts_ms, op, service, collection, document_id, version, clients, payload) VALUES
+      ('t-queued', 'e1', 1, 'c', 'special', 'stats', 'd1', 1, '{}', '{"id": "d1", "op": "c"}'),
+      ('t-queued', 'e2', 2, 'u', 'special', 'stats', 'd1', 2, '{}', '{"id": "d1", "op": "u"}');
+    INSERT INTO stratum_outbox_order (tenant_id, position, seq) SELECT 't-queued', 1, seq FROM stratum_outbox_events WHERE event_id = 'e1';
+    INSERT INTO stratum_outbox_unsequenced (seq, tenant_id) SELECT seq, 't-queued' FROM stratum_outbox_events WHERE event_id = 'e2';
+    INSERT INTO stratum_outbox_positions (tenant_id, position) VALUES ('t-queued', 1);`, async (store) => {
+    assert.deepEqual(await positionsOf(store, 't-queued'), [[1, 'e1', 'c'], [2, 'e2', 'u']]);
     await store.exec(`INSERT INTO stratum_outbox_pending (tenant_id, event_id, ts_ms, op, service, collection, document_id, version, payload)
-      VALUES ('t-queued', 'e3', 3, 'd', 'special', 'stats', 'd1', 3, '{}')`);
-    const after = await readFeed(store, asTenantId('t-queued'), { after: 2, limit: 10, readable: 'all' });
-    assert.deepEqual(after.map((e) => [e.position, e.event_id]), [[3, 'e3']], 'a new event takes the next position');
-  } finally {
-    await store.close();
-  }
-});
+      VALUES ('t-queued', 'e3', 3, 'd', 'special', 'stats', 'd1', 3, '{"id": "d1", "op": "d"}')`);
+    assert.deepEqual(await positionsOf(store, 't-queued', 2), [[3, 'e3', 'd']], 'a new event takes the next position');
+  }));
