@@ -46,16 +46,23 @@ async function measure(shape, server, workload, ids, options, afterCreate) {
   return { shape, workload: workload.id, name: workload.name, ...result };
 }
 
-/** An access-control workload and its baseline, measured interleaved (runInterleaved). */
-async function measurePair(shape, server, pair, ids, options) {
-  const prefix = `pair-${shape.replace(/\W+/g, '-')}-${Date.now().toString(36)}-`;
-  const results = await runInterleaved(server.baseUrl, pair.map((w) => w.id), { ...options, ids, prefix });
-  return pair.map((workload, i) => {
+/**
+ * Two targets measured interleaved (runInterleaved): an access-control workload and its baseline
+ * on one server, or W3 on a platform shape and on its events-off twin. Users created are removed
+ * afterwards when asked.
+ */
+async function measureInterleaved(entries, ids, options, afterCreate) {
+  const prefix = `pair-${entries[0].shape.replace(/\W+/g, '-')}-${Date.now().toString(36)}-`;
+  const targets = entries.map(({ server, workload }) => ({ baseUrl: server.baseUrl, workload: workload.id }));
+  const results = await runInterleaved(targets, { ...options, ids, prefix });
+  const rows = entries.map(({ shape, server, workload }, i) => {
     const result = results[i];
     log(`  ${shape} ${workload.id}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms (interleaved slices: ${result.slices.join(' ')} req/s)`);
     if (result.invalid) logInvalid(shape, workload, server, result);
     return { shape, workload: workload.id, name: workload.name, ...result };
   });
+  if (entries.some((e) => e.workload.creates) && afterCreate) await afterCreate(prefix);
+  return rows;
 }
 
 const PAIRS = [['W1a', 'W1g'], ['W2a', 'W2g']];
@@ -68,8 +75,9 @@ function partnerOf(workload, list) {
 
 /**
  * Every round runs each selected workload on each server that takes it, one after the other,
- * so a burst of outside load hits a pair (platform and twin, platform and ceiling). An
- * access-control workload and its baseline run interleaved, in slices (runInterleaved).
+ * so a burst of outside load hits a pair (platform and ceiling). An access-control workload and
+ * its baseline, and W3 on a platform shape and on its events-off twin, run interleaved, in
+ * slices (runInterleaved).
  */
 async function runRounds(servers, ids, options, afterCreate) {
   const rows = [];
@@ -80,9 +88,14 @@ async function runRounds(servers, ids, options, afterCreate) {
       if (done.has(workload.id)) continue;
       const partner = partnerOf(workload, list);
       if (partner) done.add(partner.id);
-      for (const { shape, server, runs } of servers) {
-        if (!runs(workload)) continue;
-        if (partner) rows.push(...(await measurePair(shape, server, [workload, partner], ids, options)));
+      for (const entry of servers) {
+        const { shape, server, runs } = entry;
+        if (!runs(workload) || entry.twinOf) continue;
+        const twin = workload.id === 'W3' ? servers.find((s) => s.twinOf === shape) : undefined;
+        // Every other round the twin goes first, so neither side always warms up second.
+        const sides = twin && round % 2 === 1 ? [twin, entry] : [entry, twin];
+        if (partner) rows.push(...(await measureInterleaved([workload, partner].map((w) => ({ shape, server, workload: w })), ids, options)));
+        else if (twin) rows.push(...(await measureInterleaved(sides.map((s) => ({ ...s, workload })), ids, options, afterCreate)));
         else rows.push(await measure(shape, server, workload, ids, options, afterCreate));
       }
     }
@@ -93,7 +106,7 @@ async function runRounds(servers, ids, options, afterCreate) {
 const everything = () => true;
 const wantsTwin = (options) => options.outboxCost && options.workloads.includes('W3');
 /** The STRATUM_EVENTS=off twin of a platform shape runs W3 only: the outbox's cost is its ratio. */
-const twinOf = (shape, server) => ({ shape: `${shape}${EVENTS_OFF}`, server, runs: (w) => w.id === 'W3' });
+const twinOf = (shape, server) => ({ shape: `${shape}${EVENTS_OFF}`, server, runs: (w) => w.id === 'W3', twinOf: shape });
 
 /**
  * The round's workloads, in WORKLOADS' order except that an access-control workload and its

@@ -71,11 +71,7 @@ export function startReceiver() {
   })));
 }
 
-/**
- * Registers the webhook for the tenant's root client. The local developer's client
- * (000000000000000000000002) is no row of domain/clients, so a CQRS config naming it is refused
- * ("is not a client of this tenant"); W4's users list the root client in `clients` instead.
- */
+/** Registers the webhook for the tenant's root client, which W4's users list in `clients`. */
 async function register(baseUrl, url) {
   const { items } = await call(baseUrl, 'GET', '/domain/clients');
   const client = (items.find((c) => c.name === 'root') ?? items[0])?.id;

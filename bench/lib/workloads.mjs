@@ -188,27 +188,31 @@ function percentile(sorted, p) {
 }
 
 /**
- * Two workloads measured interleaved (the access-control pairs: W1a with W1g, W2a with W2g):
- * sign-in, checks and warm-up of each, then PAIR_ORDER's slices of `duration / 8` seconds
- * each, so each gets `duration` seconds in all, spread over the same stretch of time, and a
- * burst of outside load that would fall on one of two back-to-back runs falls on both. req/s
- * is each workload's answers over its slices' seconds; p50 and p99 are over every answer of
- * its slices; `slices` are the slices' req/s in order.
+ * Two workloads measured interleaved: the access-control pairs (W1a with W1g, W2a with W2g, on
+ * one server) and W3 with its events-off twin (one workload, two servers). `targets` are
+ * `{baseUrl, workload}`. Sign-in, checks and warm-up of each, then PAIR_ORDER's slices of
+ * `duration / 8` seconds each, so each gets `duration` seconds in all, spread over the same
+ * stretch of time, and a burst of outside load that would fall on one of two back-to-back runs
+ * falls on both. req/s is each target's answers over its slices' seconds; p50 and p99 are over
+ * every answer of its slices; `slices` are the slices' req/s in order. Created users are named
+ * `${prefix}<target index>-…`.
  */
-export async function runInterleaved(baseUrl, workloads, args) {
+export async function runInterleaved(targets, args) {
   const { duration, connections } = args;
   const prepared = [];
-  for (const workload of workloads) prepared.push(await prepare(baseUrl, workload, { ...args, prefix: `${args.prefix}${workload.toLowerCase()}-` }));
+  for (const [i, { baseUrl, workload }] of targets.entries()) {
+    prepared.push(await prepare(baseUrl, workload, { ...args, prefix: `${args.prefix}${i}-${workload.toLowerCase()}-` }));
+  }
   const problems = [];
-  for (const { warm } of prepared) problems.push(await warmUp(baseUrl, warm, args));
-  const slice = duration / (PAIR_ORDER.length / workloads.length);
-  const totals = workloads.map(() => ({ requests: 0, seconds: 0, latencies: [], non2xx: 0, errors: 0, timeouts: 0, slices: [] }));
+  for (const [i, { warm }] of prepared.entries()) problems.push(await warmUp(targets[i].baseUrl, warm, args));
+  const slice = duration / (PAIR_ORDER.length / targets.length);
+  const totals = targets.map(() => ({ requests: 0, seconds: 0, latencies: [], non2xx: 0, errors: 0, timeouts: 0, slices: [] }));
   for (const i of PAIR_ORDER) {
     const total = totals[i];
     // autocannon stops at its first sample tick after the deadline (every second by default, so a
     // 0.4 s slice would run 1 s) and counts the answers up to that tick: ticks every 100 ms, and
     // the time it reports, not the deadline, are the slice's seconds.
-    const options = { url: baseUrl, connections, duration: slice, sampleInt: 100, ...prepared[i].measured.options };
+    const options = { url: targets[i].baseUrl, connections, duration: slice, sampleInt: 100, ...prepared[i].measured.options };
     const result = await cannon(options, (status, ms) => total.latencies.push(ms));
     const seconds = result.duration > 0 ? result.duration : slice;
     total.requests += result.requests.total;
