@@ -35,7 +35,8 @@ export interface AttemptResult {
  * Turns sequenced events into deliveries for every endpoint that is behind its tenant: the
  * events whose document lists the endpoint's client, through its collection and op filters.
  * An endpoint row is locked (SKIP LOCKED) while it is fanned out, so workers share endpoints and
- * never fan one out twice; the cursor moves in the same transaction as the inserted deliveries.
+ * never fan one out twice; the cursor moves in the same statement as the inserted deliveries.
+ * One statement per endpoint: under load each round trip waits behind the API's statements.
  */
 export async function fanOut(store: Store, batch: number): Promise<number> {
   const behind = await store.query<{ tenant_id: string; client_id: string }>(
@@ -45,35 +46,31 @@ export async function fanOut(store: Store, batch: number): Promise<number> {
   );
   let created = 0;
   for (const endpoint of behind.rows) {
-    created += await store.transaction(async (tx) => {
-      const locked = await tx.query<{ cursor: string; collections: string[] | null; ops: string[] | null }>(
-        `SELECT cursor::text AS cursor, collections, ops FROM stratum_webhook_endpoints
-         WHERE tenant_id = $1 AND client_id = $2 AND configured FOR UPDATE SKIP LOCKED`,
-        [endpoint.tenant_id, endpoint.client_id],
-      );
-      if (locked.rows.length === 0) return 0;
-      const { cursor, collections, ops } = locked.rows[0];
-      const inserted = await tx.query<{ last: string | null; n: number }>(
-        `WITH events AS (
-           SELECT seq, event_id, position, service, collection, document_id, op, clients FROM stratum_outbox_events
-           WHERE tenant_id = $1 AND position > $3 ORDER BY position LIMIT $4
-         ), chosen AS (
-           INSERT INTO stratum_deliveries (tenant_id, client_id, event_id, event_seq, position, service, collection, document_id)
-           SELECT $1, $2, event_id, seq, position, service, collection, document_id FROM events
-           WHERE $2 = ANY(clients)
-             AND ($5::text[] IS NULL OR (service || '/' || collection) = ANY($5::text[]))
-             AND ($6::text[] IS NULL OR op = ANY($6::text[]))
-           ON CONFLICT DO NOTHING RETURNING 1
-         )
-         SELECT (SELECT max(position) FROM events)::text AS last, (SELECT count(*) FROM chosen)::int AS n`,
-        [endpoint.tenant_id, endpoint.client_id, cursor, batch, collections, ops],
-      );
-      const { last, n } = inserted.rows[0];
-      if (last !== null) {
-        await tx.query('UPDATE stratum_webhook_endpoints SET cursor = $3 WHERE tenant_id = $1 AND client_id = $2', [endpoint.tenant_id, endpoint.client_id, last]);
-      }
-      return n;
-    });
+    const inserted = await store.query<{ n: number }>(
+      `WITH endpoint AS (
+         SELECT cursor, collections, ops FROM stratum_webhook_endpoints
+         WHERE tenant_id = $1 AND client_id = $2 AND configured FOR UPDATE SKIP LOCKED
+       ), events AS (
+         SELECT o.seq, o.event_id, o.position, o.service, o.collection, o.document_id, o.op, o.clients
+         FROM endpoint, LATERAL (
+           SELECT * FROM stratum_outbox_events WHERE tenant_id = $1 AND position > endpoint.cursor ORDER BY position LIMIT $3
+         ) o
+       ), chosen AS (
+         INSERT INTO stratum_deliveries (tenant_id, client_id, event_id, event_seq, position, service, collection, document_id)
+         SELECT $1, $2, v.event_id, v.seq, v.position, v.service, v.collection, v.document_id FROM events v, endpoint e
+         WHERE $2 = ANY(v.clients)
+           AND (e.collections IS NULL OR (v.service || '/' || v.collection) = ANY(e.collections))
+           AND (e.ops IS NULL OR v.op = ANY(e.ops))
+         ON CONFLICT DO NOTHING RETURNING 1
+       ), moved AS (
+         -- Only with events read, so an endpoint another worker holds is not waited for here.
+         UPDATE stratum_webhook_endpoints SET cursor = (SELECT max(position) FROM events)
+         WHERE tenant_id = $1 AND client_id = $2 AND EXISTS (SELECT 1 FROM events)
+       )
+       SELECT (SELECT count(*) FROM chosen)::int AS n`,
+      [endpoint.tenant_id, endpoint.client_id, batch],
+    );
+    created += inserted.rows[0].n;
   }
   return created;
 }
@@ -145,48 +142,36 @@ export async function releaseClaims(store: Store, deliveries: ClaimedDelivery[])
   );
 }
 
-const columnsOf = (results: AttemptResult[]) => ({
-  tenants: results.map((r) => r.delivery.tenant_id),
-  clients: results.map((r) => r.delivery.client_id),
-  events: results.map((r) => r.delivery.event_id),
-});
-
 /**
- * Records a batch of attempts in one transaction: each delivery's new state, one attempt-log row
+ * Records a batch of attempts in one statement: each delivery's new state, one attempt-log row
  * each, and a pause for every endpoint whose delivery went to the dead letter.
  */
 export async function recordAttempts(store: Store, results: AttemptResult[]): Promise<void> {
   if (results.length === 0) return;
-  const { tenants, clients, events } = columnsOf(results);
-  const states = results.map((r) => (r.outcome === 'retry' ? 'pending' : r.outcome));
-  await store.transaction(async (tx) => {
-    await tx.query(
-      `UPDATE stratum_deliveries d SET status = r.status, lease_until = NULL, last_status = r.code, last_error = r.error,
+  const column = <T>(of: (r: AttemptResult) => T) => results.map(of);
+  await store.query(
+    `WITH r AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::int[], $7::text[], $8::int[], $9::int[],
+         $10::timestamptz[], $11::int[], $12::text[])
+         AS r(tenant_id, client_id, event_id, status, next_at, code, error, attempt, attempts, started_at, duration_ms, response)
+     ), updated AS (
+       UPDATE stratum_deliveries d SET status = r.status, lease_until = NULL, last_status = r.code, last_error = r.error,
          next_attempt_at = COALESCE(r.next_at, d.next_attempt_at),
          delivered_at = CASE WHEN r.status = 'delivered' THEN now() ELSE d.delivered_at END
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::int[], $7::text[])
-         AS r(tenant_id, client_id, event_id, status, next_at, code, error)
-       WHERE d.tenant_id = r.tenant_id AND d.client_id = r.client_id AND d.event_id = r.event_id AND d.status = 'delivering'`,
-      [tenants, clients, events, states, results.map((r) => r.nextAttemptAt?.toISOString() ?? null),
-        results.map((r) => r.statusCode), results.map((r) => r.error)],
-    );
-    await tx.query(
-      `INSERT INTO stratum_delivery_attempts (tenant_id, client_id, event_id, attempt, started_at, duration_ms, status_code, error, response)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::int[], $7::int[], $8::text[], $9::text[])
-       ON CONFLICT DO NOTHING`,
-      [tenants, clients, events, results.map((r) => r.delivery.attempts_total), results.map((r) => r.startedAt.toISOString()),
-        results.map((r) => Math.round(r.durationMs)), results.map((r) => r.statusCode), results.map((r) => r.error), results.map((r) => r.response)],
-    );
-    const dead = results.filter((r) => r.outcome === 'dead');
-    if (dead.length > 0) {
-      const d = columnsOf(dead);
-      await tx.query(
-        `UPDATE stratum_webhook_endpoints e SET state = 'paused', paused_at = now(),
-           paused_reason = 'event ' || r.event_id || ' failed ' || r.attempts || ' attempts: ' || COALESCE(r.error, 'error')
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[]) AS r(tenant_id, client_id, event_id, attempts, error)
-         WHERE e.tenant_id = r.tenant_id AND e.client_id = r.client_id AND e.state = 'active'`,
-        [d.tenants, d.clients, d.events, dead.map((r) => r.delivery.attempts), dead.map((r) => r.error ?? `HTTP ${r.statusCode}`)],
-      );
-    }
-  });
+       FROM r
+       WHERE d.tenant_id = r.tenant_id AND d.client_id = r.client_id AND d.event_id = r.event_id AND d.status = 'delivering'
+     ), logged AS (
+       INSERT INTO stratum_delivery_attempts (tenant_id, client_id, event_id, attempt, started_at, duration_ms, status_code, error, response)
+       SELECT tenant_id, client_id, event_id, attempt, started_at, duration_ms, code, error, response FROM r
+       ON CONFLICT DO NOTHING
+     )
+     UPDATE stratum_webhook_endpoints e SET state = 'paused', paused_at = now(),
+       paused_reason = 'event ' || r.event_id || ' failed ' || r.attempts || ' attempts: ' || COALESCE(r.error, 'HTTP ' || r.code)
+     FROM r
+     WHERE r.status = 'dead' AND e.tenant_id = r.tenant_id AND e.client_id = r.client_id AND e.state = 'active'`,
+    [column((r) => r.delivery.tenant_id), column((r) => r.delivery.client_id), column((r) => r.delivery.event_id),
+      column((r) => (r.outcome === 'retry' ? 'pending' : r.outcome)), column((r) => r.nextAttemptAt?.toISOString() ?? null),
+      column((r) => r.statusCode), column((r) => r.error), column((r) => r.delivery.attempts_total), column((r) => r.delivery.attempts),
+      column((r) => r.startedAt.toISOString()), column((r) => Math.round(r.durationMs)), column((r) => r.response)],
+  );
 }
