@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
-  AccessControl, assertGrant, bootstrapRoot, busReachesEveryNode, BUILTIN_COLLECTIONS, mergeHooks, openRateLimiter, PolicyIndex, TenantResolver, TenantSchemas, CollectionEngine, CollectionRegistry, cqrsConfigHooks, createIdentity, ensureLocalClient, EventDispatcher, FeedWatch, openBus, openStore,
+  AccessControl, assertGrant, bootstrapRoot, busReachesEveryNode, BUILTIN_COLLECTIONS, mergeHooks, openRateLimiter, PolicyIndex, TenantResolver, TenantSchemas, CollectionEngine, CollectionRegistry, cqrsConfigHooks, createIdentity, ensureLocalClient, EventDispatcher, FeedWatch, openBus, openStore, PgStore,
   UsageService, WebhookAdmin, type BootstrapResult, type Bus, type Config, type Identity, type Store,
 } from '@stratum/core';
 import type { FastifyInstance } from 'fastify';
@@ -11,6 +11,8 @@ import { createAuthenticator, localDeveloper } from './auth/authenticator.js';
 import { fastifyOptions } from './http/fastify-options.js';
 import { Metrics } from './http/metrics.js';
 import { Lifecycle } from './lifecycle.js';
+
+const DISPATCHER_CONNECTIONS = 2;
 
 export interface Platform {
   app: NestFastifyApplication;
@@ -42,6 +44,16 @@ function backgroundLog(fastify: FastifyInstance): (message: string, error?: unkn
   return (message, error) => fastify.log.error({ err: error instanceof Error ? error.message : String(error) }, message);
 }
 
+/**
+ * On PostgreSQL the dispatcher of an `all` node gets two connections of its own. On the API's
+ * pool its statements queued behind every request's, and under W4's load a round took about
+ * 85 ms, which capped delivery. A store handed in (tests) is shared as it is.
+ */
+async function dispatcherStore(config: Config, store: Store, given: boolean): Promise<Store> {
+  if (given || config.role !== 'all' || !config.databaseUrl || !config.events.enabled) return store;
+  return PgStore.open(config.databaseUrl, DISPATCHER_CONNECTIONS);
+}
+
 export async function createPlatform(config: Config, extra: { store?: Store; registry?: CollectionRegistry } = {}): Promise<Platform> {
   const store = extra.store ?? (await openStore(config));
   const registry = extra.registry ?? new CollectionRegistry(BUILTIN_COLLECTIONS);
@@ -66,7 +78,8 @@ export async function createPlatform(config: Config, extra: { store?: Store; reg
   const webhooks = new WebhookAdmin(store, config.events.secretOverlapSeconds);
   const adapter = new FastifyAdapter(fastifyOptions(config));
   const fastify = adapter.getInstance() as unknown as FastifyInstance;
-  const dispatcher = config.role === 'api' ? undefined : new EventDispatcher(store, bus, config.events, backgroundLog(fastify));
+  const eventsStore = await dispatcherStore(config, store, extra.store !== undefined);
+  const dispatcher = config.role === 'api' ? undefined : new EventDispatcher(eventsStore, bus, config.events, backgroundLog(fastify));
   if (dispatcher && config.events.enabled) engine.onCommitted(() => dispatcher.nudge());
   const limiter = await openRateLimiter(config.redisUrl);
   const usage = await UsageService.open({
@@ -111,6 +124,7 @@ export async function createPlatform(config: Config, extra: { store?: Store; reg
         await usage.close();
         await limiter.close();
         await bus.close();
+        if (eventsStore !== store) await eventsStore.close();
         if (!extra.store) await store.close();
       })();
       return closing;
