@@ -273,7 +273,7 @@ async function main() {
       log(`postgres: using ${redact(db.url)} (PostgreSQL ${db.version})`);
       // The dispatcher's plans depend on statistics of tables the bench does not compact (see docs/benchmarks.md, W4).
       if (!db.autovacuum && options.workloads.includes('W4')) {
-        notes.push('autovacuum is off on this PostgreSQL server: the event tables are never analyzed during the run');
+        notes.push('autovacuum is off on this PostgreSQL server: the bench vacuums and analyzes the event tables between runs, never during one');
       }
       rows.push(...(await postgres(options, db, notes)));
     }
