@@ -31,6 +31,20 @@ export interface AttemptResult {
   nextAttemptAt: Date | null;
 }
 
+/** The columns a delivery is created with, from its event and endpoint. */
+export const NEW_DELIVERY = 'INSERT INTO stratum_deliveries (tenant_id, client_id, event_id, event_seq, position, service, collection, document_id)';
+
+/**
+ * Which events an endpoint gets, as SQL over an event row and an endpoint row: its client is one
+ * of the document's clients, and the event passes its collection and op filters. The fan-out and
+ * a replay decide alike.
+ */
+export function endpointWants(event: string, endpoint: string): string {
+  return `${endpoint}.client_id = ANY(${event}.clients)
+    AND (${endpoint}.collections IS NULL OR (${event}.service || '/' || ${event}.collection) = ANY(${endpoint}.collections))
+    AND (${endpoint}.ops IS NULL OR ${event}.op = ANY(${endpoint}.ops))`;
+}
+
 /**
  * Turns sequenced events into deliveries for every endpoint that is behind its tenant: the
  * events whose document lists the endpoint's client, through its collection and op filters.
@@ -48,7 +62,7 @@ export async function fanOut(store: Store, batch: number): Promise<number> {
   for (const endpoint of behind.rows) {
     const inserted = await store.query<{ n: number }>(
       `WITH endpoint AS (
-         SELECT cursor, collections, ops FROM stratum_webhook_endpoints
+         SELECT client_id, cursor, collections, ops FROM stratum_webhook_endpoints
          WHERE tenant_id = $1 AND client_id = $2 AND configured FOR UPDATE SKIP LOCKED
        ), events AS (
          SELECT o.seq, o.event_id, o.position, o.service, o.collection, o.document_id, o.op, o.clients
@@ -56,11 +70,9 @@ export async function fanOut(store: Store, batch: number): Promise<number> {
            SELECT * FROM stratum_outbox_events WHERE tenant_id = $1 AND position > endpoint.cursor ORDER BY position LIMIT $3
          ) o
        ), chosen AS (
-         INSERT INTO stratum_deliveries (tenant_id, client_id, event_id, event_seq, position, service, collection, document_id)
+         ${NEW_DELIVERY}
          SELECT $1, $2, v.event_id, v.seq, v.position, v.service, v.collection, v.document_id FROM events v, endpoint e
-         WHERE $2 = ANY(v.clients)
-           AND (e.collections IS NULL OR (v.service || '/' || v.collection) = ANY(e.collections))
-           AND (e.ops IS NULL OR v.op = ANY(e.ops))
+         WHERE ${endpointWants('v', 'e')}
          ON CONFLICT DO NOTHING RETURNING 1
        ), moved AS (
          -- Only with events read, so an endpoint another worker holds is not waited for here.

@@ -2,6 +2,7 @@ import { ErrorCode } from '@stratum/contracts';
 import type { RequestContext } from '../context.js';
 import { DomainError } from '../errors.js';
 import type { Store } from '../store/types.js';
+import { endpointWants, NEW_DELIVERY } from './deliveries.js';
 import { newWebhookSecret } from './webhook-config.js';
 
 export interface WebhookEndpointView {
@@ -157,12 +158,10 @@ export class WebhookAdmin {
   async replay(ctx: RequestContext, client: string, range: { from: number; to?: number }): Promise<number> {
     await this.get(ctx, client);
     const result = await this.store.query(
-      `INSERT INTO stratum_deliveries (tenant_id, client_id, event_id, event_seq, position, service, collection, document_id)
+      `${NEW_DELIVERY}
        SELECT o.tenant_id, e.client_id, o.event_id, o.seq, o.position, o.service, o.collection, o.document_id
        FROM stratum_outbox_events o JOIN stratum_webhook_endpoints e ON e.tenant_id = o.tenant_id AND e.client_id = $2
-       WHERE o.tenant_id = $1 AND o.position >= $3 AND o.position <= LEAST($4::bigint, e.cursor) AND e.client_id = ANY(o.clients)
-         AND (e.collections IS NULL OR (o.service || '/' || o.collection) = ANY(e.collections))
-         AND (e.ops IS NULL OR o.op = ANY(e.ops))
+       WHERE o.tenant_id = $1 AND o.position >= $3 AND o.position <= LEAST($4::bigint, e.cursor) AND ${endpointWants('o', 'e')}
        ON CONFLICT (tenant_id, client_id, event_id) DO UPDATE SET status = 'pending', attempts = 0, next_attempt_at = now(), lease_until = NULL
          WHERE stratum_deliveries.status <> 'delivering'`,
       [ctx.tenant, client, range.from, range.to ?? Number.MAX_SAFE_INTEGER],
